@@ -1,0 +1,53 @@
+//! `iqa`: the command-line tool of the iqa toolkit. Thin: it parses arguments, reads
+//! files and calls the library crates.
+
+mod compare;
+mod csv_table;
+mod eval;
+mod format;
+
+use clap::{Parser, Subcommand};
+
+/// Image quality assessment: evaluation statistics, datasets and quality models.
+#[derive(Debug, Parser)]
+#[command(name = "iqa", version, about, long_about = None)]
+struct Cli {
+    /// More log output on stderr (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Evaluate predictions against subjective scores (SROCC, KROCC, PLCC, RMSE).
+    Eval(eval::EvalArgs),
+    /// Test whether two predictors differ significantly on the same scores.
+    Compare(compare::CompareArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => tracing::Level::WARN,
+        1 => tracing::Level::INFO,
+        _ => tracing::Level::DEBUG,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let result = match cli.command {
+        Command::Eval(args) => eval::run(&args),
+        Command::Compare(args) => compare::run(&args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! # iqa
+//!
+//! An image quality assessment toolkit: the statistics every IQA paper reports, loaders
+//! for the public IQA databases, and deep quality models in candle. This crate is the
+//! facade over the workspace's crates and the home of the `iqa` command-line tool.
+//!
+//! - [`metrics`]: SROCC, KROCC, PLCC, RMSE, logistic mapping, reports, significance tests
+//!   (the `iqa-metrics` crate, usable on its own without any deep-learning dependency).
+//! - [`plot`]: the scatter plot of predictions against MOS with the fitted curve.
+
+pub use iqa_metrics as metrics;
+
+mod error;
+pub mod plot;
+
+pub use error::{Error, Result};
+
+/// The README's Rust examples, compiled and run as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

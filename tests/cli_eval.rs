@@ -1,0 +1,288 @@
+//! The `iqa eval` and `iqa compare` commands, run as a user runs them, checked against
+//! the SciPy values in `crates/iqa-metrics/tests/fixtures/scipy_reference.json`.
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/examples/data/example_scores.csv"
+);
+
+fn iqa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iqa"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json_of(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "iqa failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn expected() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/iqa-metrics/tests/fixtures/scipy_reference.json"
+    );
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["example"].clone()
+}
+
+fn assert_close(what: &str, got: &Value, want: &Value, tol: f64) {
+    let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
+    assert!(
+        (g - w).abs() <= tol,
+        "{what}: iqa {g}, SciPy {w}, tolerance {tol:e}"
+    );
+}
+
+#[test]
+fn eval_json_agrees_with_scipy() {
+    let want = expected();
+    let got = json_of(&iqa(&[
+        "eval",
+        EXAMPLE,
+        "--pred",
+        "metric_a",
+        "--mos",
+        "mos",
+        "--group",
+        "dist_type",
+        "--std",
+        "mos_std",
+        "--json",
+    ]));
+    assert_eq!(got["n"], want["n"]);
+    assert_eq!(got["fit"]["kind"], "logistic5");
+    assert_eq!(got["fit"]["params"].as_array().unwrap().len(), 5);
+    assert_close("srocc", &got["srocc"], &want["srocc"], 1e-9);
+    assert_close("krocc", &got["krocc"], &want["krocc"], 1e-9);
+    assert_close("fitted plcc", &got["plcc"], &want["fit"]["plcc"], 1e-4);
+    assert_close("fitted rmse", &got["rmse"], &want["fit"]["rmse"], 1e-4);
+    assert_close(
+        "outlier ratio",
+        &got["outlier_ratio"],
+        &want["outlier_ratio"],
+        1e-12,
+    );
+    let groups = want["groups"].as_object().unwrap();
+    assert_eq!(got["groups"].as_object().unwrap().len(), groups.len());
+    for (name, w) in groups {
+        let g = &got["groups"][name];
+        assert_eq!(g["n"], w["n"], "group {name}");
+        assert_close(&format!("{name} srocc"), &g["srocc"], &w["srocc"], 1e-9);
+        assert_close(&format!("{name} krocc"), &g["krocc"], &w["krocc"], 1e-9);
+        assert_close(&format!("{name} plcc"), &g["plcc"], &w["plcc"], 1e-4);
+        assert_close(&format!("{name} rmse"), &g["rmse"], &w["rmse"], 1e-4);
+    }
+}
+
+#[test]
+fn eval_without_fit_reports_raw_plcc() {
+    let want = expected();
+    let got = json_of(&iqa(&[
+        "eval", EXAMPLE, "--pred", "metric_a", "--mos", "mos", "--fit", "none", "--json",
+    ]));
+    assert_eq!(got["fit"]["kind"], "none");
+    assert_close("raw plcc", &got["plcc"], &want["plcc"], 1e-9);
+}
+
+#[test]
+fn eval_table_names_every_group() {
+    let out = iqa(&[
+        "eval",
+        EXAMPLE,
+        "--pred",
+        "metric_a",
+        "--mos",
+        "mos",
+        "--group",
+        "dist_type",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "SROCC",
+        "all",
+        "jpeg",
+        "jp2k",
+        "wn",
+        "gblur",
+        "fastfading",
+        "logistic5 (converged)",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+    }
+}
+
+#[test]
+fn bootstrap_intervals_bracket_the_estimates() {
+    let got = json_of(&iqa(&[
+        "eval",
+        EXAMPLE,
+        "--pred",
+        "metric_a",
+        "--mos",
+        "mos",
+        "--bootstrap",
+        "200",
+        "--seed",
+        "3",
+        "--json",
+    ]));
+    for stat in ["srocc", "krocc", "plcc", "rmse"] {
+        let ci = &got["ci"][stat];
+        let (lo, est, hi) = (
+            ci["lower"].as_f64().unwrap(),
+            ci["estimate"].as_f64().unwrap(),
+            ci["upper"].as_f64().unwrap(),
+        );
+        assert!(lo < est && est < hi, "{stat}: [{lo}, {hi}] around {est}");
+        assert_eq!(est, got[stat].as_f64().unwrap());
+    }
+}
+
+#[test]
+fn plots_are_written_as_svg_and_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("scatter.svg");
+    let png = dir.path().join("scatter.png");
+    for path in [&svg, &png] {
+        let out = iqa(&[
+            "eval",
+            EXAMPLE,
+            "--pred",
+            "metric_a",
+            "--mos",
+            "mos",
+            "--group",
+            "dist_type",
+            "--plot",
+            path.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("<svg") && text.contains("gblur") && text.contains("logistic5 fit"));
+    assert!(
+        std::fs::read(&png)
+            .unwrap()
+            .starts_with(b"\x89PNG\r\n\x1a\n")
+    );
+    // Only the two figures: no temporary file left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+fn write_csv(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn failure(args: &[&str]) -> String {
+    let out = iqa(args);
+    assert!(!out.status.success(), "expected failure for {args:?}");
+    assert!(out.stdout.is_empty(), "printed a result despite failing");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn bad_inputs_give_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let msg = failure(&["eval", EXAMPLE, "--pred", "metric_c", "--mos", "mos"]);
+    assert!(
+        msg.contains("column `metric_c` not found") && msg.contains("metric_a, metric_b"),
+        "{msg}"
+    );
+
+    let nan = write_csv(dir.path(), "nan.csv", "p,m\n0.1,1\n0.2,2\nnan,3\n0.4,4\n");
+    let msg = failure(&[
+        "eval",
+        nan.to_str().unwrap(),
+        "--pred",
+        "p",
+        "--mos",
+        "m",
+        "--fit",
+        "none",
+    ]);
+    assert!(
+        msg.contains("line 4, column `p`") && msg.contains("not a finite number"),
+        "{msg}"
+    );
+
+    let text = write_csv(dir.path(), "text.csv", "p,m\n0.1,1\n0.2,good\n");
+    let msg = failure(&["eval", text.to_str().unwrap(), "--pred", "p", "--mos", "m"]);
+    assert!(
+        msg.contains("line 3, column `m`: `good` is not a number"),
+        "{msg}"
+    );
+
+    let flat = write_csv(dir.path(), "flat.csv", "p,m\n0.1,3\n0.2,3\n0.3,3\n0.4,3\n");
+    let msg = failure(&[
+        "eval",
+        flat.to_str().unwrap(),
+        "--pred",
+        "p",
+        "--mos",
+        "m",
+        "--fit",
+        "none",
+    ]);
+    assert!(
+        msg.contains("`mos` is constant") && msg.contains("column `p` against `m`"),
+        "{msg}"
+    );
+
+    let short = write_csv(dir.path(), "short.csv", "p,m\n0.1,1\n0.2,2\n0.3,4\n");
+    let msg = failure(&["eval", short.to_str().unwrap(), "--pred", "p", "--mos", "m"]);
+    assert!(msg.contains("needs at least 6 samples, got 3"), "{msg}");
+
+    let msg = failure(&[
+        "eval", EXAMPLE, "--pred", "metric_a", "--mos", "mos", "--fit", "cubic",
+    ]);
+    assert!(msg.contains("logistic5, logistic4, none"), "{msg}");
+
+    let msg = failure(&[
+        "eval", EXAMPLE, "--pred", "metric_a", "--mos", "mos", "--plot", "x.pdf",
+    ]);
+    assert!(msg.contains(".svg or .png"), "{msg}");
+
+    let msg = failure(&["eval", "/no/such/file.csv", "--pred", "p", "--mos", "m"]);
+    assert!(msg.contains("/no/such/file.csv"), "{msg}");
+}
+
+#[test]
+fn compare_reports_williams_test_as_scipy() {
+    let want = expected();
+    let got = json_of(&iqa(&[
+        "compare", EXAMPLE, "--pred", "metric_a", "--pred", "metric_b", "--mos", "mos", "--json",
+    ]));
+    let w = &want["williams_spearman"];
+    for key in ["r_a", "r_b", "r_ab", "t"] {
+        assert_close(
+            &format!("williams srocc {key}"),
+            &got["williams_srocc"][key],
+            &w[key],
+            1e-9,
+        );
+    }
+    assert!(got["f_test"]["p_value"].as_f64().unwrap() < 0.05);
+    assert!(
+        got["predictors"]["metric_a"]["srocc"].as_f64().unwrap()
+            > got["predictors"]["metric_b"]["srocc"].as_f64().unwrap()
+    );
+}
