@@ -286,3 +286,52 @@ fn compare_reports_williams_test_as_scipy() {
             > got["predictors"]["metric_b"]["srocc"].as_f64().unwrap()
     );
 }
+
+#[test]
+fn splits_are_summarised_by_median_and_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(EXAMPLE).unwrap();
+    let mut lines = text.lines();
+    let mut csv = format!("{},split\n", lines.next().unwrap());
+    for (i, line) in lines.enumerate() {
+        csv.push_str(&format!("{line},{}\n", i % 3));
+    }
+    let path = write_csv(dir.path(), "splits.csv", &csv);
+    let got = json_of(&iqa(&[
+        "eval",
+        path.to_str().unwrap(),
+        "--pred",
+        "metric_a",
+        "--mos",
+        "mos",
+        "--split",
+        "split",
+        "--json",
+    ]));
+    let per_split = got["splits"]["per_split"].as_object().unwrap();
+    assert_eq!(per_split.len(), 3);
+    // Each split's SROCC is that of its rows alone.
+    let column = |name: &str, split: usize| -> Vec<f64> {
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let k = header.iter().position(|h| *h == name).unwrap();
+        text.lines()
+            .skip(1)
+            .enumerate()
+            .filter(|(i, _)| i % 3 == split)
+            .map(|(_, l)| l.split(',').nth(k).unwrap().parse().unwrap())
+            .collect()
+    };
+    let mut values = Vec::new();
+    for split in 0..3 {
+        let want = iqa::metrics::srocc(&column("metric_a", split), &column("mos", split)).unwrap();
+        let g = per_split[&split.to_string()]["srocc"].as_f64().unwrap();
+        assert!((g - want).abs() < 1e-12, "split {split}: {g} vs {want}");
+        values.push(want);
+    }
+    values.sort_by(f64::total_cmp);
+    let summary = &got["splits"]["summary"]["srocc"];
+    assert!((summary["median"].as_f64().unwrap() - values[1]).abs() < 1e-12);
+    let mean = values.iter().sum::<f64>() / 3.0;
+    assert!((summary["mean"].as_f64().unwrap() - mean).abs() < 1e-12);
+    assert_eq!(summary["runs"], 3);
+}

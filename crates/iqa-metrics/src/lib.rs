@@ -8,7 +8,7 @@
 //! - [`plcc`], [`rmse`], [`mae`] and the [`outlier_ratio`] after a nonlinear mapping onto
 //!   the MOS scale, fitted by Levenberg-Marquardt ([`fit_logistic`], [`FitKind`]);
 //! - reports overall and per group ([`evaluate`]), summaries over repeated splits
-//!   ([`summarize_splits`]), bootstrap confidence intervals ([`bootstrap_intervals`]) and
+//!   ([`evaluate_splits`], [`summarize_splits`]), bootstrap confidence intervals ([`bootstrap_intervals`]) and
 //!   significance tests between two predictors ([`compare_correlations`],
 //!   [`residual_f_test`]).
 //!
@@ -39,7 +39,7 @@ mod report;
 mod significance;
 mod validate;
 
-pub use aggregate::{SplitSummary, Summary, summarize_splits};
+pub use aggregate::{SplitReport, SplitSummary, Summary, evaluate_splits, summarize_splits};
 pub use bootstrap::{
     BootstrapIntervals, BootstrapOptions, ConfidenceInterval, bootstrap_intervals,
     bootstrap_intervals_with_progress,

@@ -198,7 +198,7 @@ pub fn evaluate(input: &EvalInput<'_>, options: &EvalOptions) -> Result<Evaluati
 }
 
 /// The indices of each distinct label, by label.
-fn group_members(labels: &[String]) -> BTreeMap<&str, Vec<usize>> {
+pub(crate) fn group_members(labels: &[String]) -> BTreeMap<&str, Vec<usize>> {
     let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, label) in labels.iter().enumerate() {
         members.entry(label.as_str()).or_default().push(i);

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use iqa::metrics::{
     BootstrapOptions, EvalInput, EvalOptions, FitKind, GroupFit, OutlierRule,
-    bootstrap_intervals_with_progress, evaluate,
+    bootstrap_intervals_with_progress, evaluate, evaluate_splits,
 };
 use iqa::plot::{ScatterPlot, write_scatter};
 
@@ -33,6 +33,10 @@ pub struct EvalArgs {
     /// Per-group rows use the overall mapping (`overall`) or one fitted per group (`per-group`).
     #[arg(long, value_enum, default_value = "overall")]
     pub group_fit: GroupFitArg,
+    /// Column of a split label (one per train/test split or run): adds each split's
+    /// statistics, with its own mapping, and their median, mean and std over the splits.
+    #[arg(long)]
+    pub split: Option<String>,
     /// Column of the standard deviation of each image's ratings: adds the outlier ratio.
     #[arg(long)]
     pub std: Option<String>,
@@ -104,6 +108,12 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         )
     };
     let report = evaluate(&input, &options).with_context(context)?;
+    let splits = match &args.split {
+        Some(column) => {
+            Some(evaluate_splits(&input, &table.text(column)?, &options).with_context(context)?)
+        }
+        None => None,
+    };
 
     let intervals = match args.bootstrap {
         Some(resamples) => {
@@ -153,6 +163,9 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         if let (Some(ci), Some(object)) = (&intervals, value.as_object_mut()) {
             object.insert("ci".into(), serde_json::to_value(ci)?);
         }
+        if let (Some(splits), Some(object)) = (&splits, value.as_object_mut()) {
+            object.insert("splits".into(), serde_json::to_value(splits)?);
+        }
         println!("{value}");
         return Ok(());
     }
@@ -169,6 +182,16 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     println!("{}", format::row("all", &report.overall));
     for (label, row) in &report.groups {
         println!("{}", format::row(label, row));
+    }
+    if let Some(splits) = &splits {
+        println!(
+            "\n{}",
+            format::header(with_outliers).replacen("group", "split", 1)
+        );
+        for (label, row) in &splits.per_split {
+            println!("{}", format::row(label, row));
+        }
+        println!("\n{}", format::split_summary(&splits.summary));
     }
     if let Some(ci) = &intervals {
         println!("\n{}", format::intervals(ci));

@@ -1,6 +1,6 @@
 //! Plain-text tables of evaluation results.
 
-use iqa_metrics::{BootstrapIntervals, Correlations, LogisticFit};
+use iqa::metrics::{BootstrapIntervals, Correlations, LogisticFit, SplitSummary};
 
 /// The header line of the statistics table.
 pub fn header(with_outliers: bool) -> String {
@@ -65,6 +65,26 @@ pub fn intervals(ci: &BootstrapIntervals) -> String {
         text.push_str(&format!(
             "\n  {name:<6} {:.4}  [{:.4}, {:.4}]",
             i.estimate, i.lower, i.upper
+        ));
+    }
+    text
+}
+
+/// Median and mean ± std of each statistic over splits.
+pub fn split_summary(summary: &SplitSummary) -> String {
+    let mut text = format!(
+        "over {} splits:      median   mean ± std",
+        summary.srocc.runs
+    );
+    for (name, s) in [
+        ("SROCC", summary.srocc),
+        ("KROCC", summary.krocc),
+        ("PLCC", summary.plcc),
+        ("RMSE", summary.rmse),
+    ] {
+        text.push_str(&format!(
+            "\n  {name:<6} {:>18.4}   {:.4} ± {:.4}",
+            s.median, s.mean, s.std
         ));
     }
     text
