@@ -6,9 +6,12 @@
 //!
 //! - [`metrics`]: SROCC, KROCC, PLCC, RMSE, logistic mapping, reports, significance tests
 //!   (the `iqa-metrics` crate, usable on its own without any deep-learning dependency).
+//! - [`models`]: quality models in candle; today the full-reference metrics (PSNR, SSIM,
+//!   MS-SSIM, DeepWSD) of the `iqa-models` crate.
 //! - [`plot`]: the scatter plot of predictions against MOS with the fitted curve.
 
 pub use iqa_metrics as metrics;
+pub use iqa_models as models;
 
 mod error;
 pub mod plot;

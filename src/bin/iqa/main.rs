@@ -1,10 +1,12 @@
 //! `iqa`: the command-line tool of the iqa toolkit. Thin: it parses arguments, reads
 //! files and calls the library crates.
 
+mod atomic;
 mod compare;
 mod csv_table;
 mod eval;
 mod format;
+mod fr;
 
 use clap::{Parser, Subcommand};
 
@@ -25,6 +27,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Test whether two predictors differ significantly on the same scores.
     Compare(compare::CompareArgs),
+    /// Full-reference quality of an image pair, or of every pair in a CSV.
+    Fr(fr::FrArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -42,6 +46,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Eval(args) => eval::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Fr(args) => fr::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

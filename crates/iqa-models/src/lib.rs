@@ -1,0 +1,26 @@
+//! # iqa-models
+//!
+//! Image quality models in candle. Today: the full-reference metrics of the [`fr`]
+//! module (PSNR, SSIM, MS-SSIM, DeepWSD) behind the [`FullReferenceModel`] trait, batched
+//! on `N x 3 x H x W` tensors in [0, 1] on any candle device.
+//!
+//! ```
+//! use candle_core::{Device, Tensor};
+//! use iqa_models::{FullReferenceModel, fr::{Downsample, Ssim, SsimChannels}};
+//!
+//! let reference = Tensor::rand(0f32, 1f32, (2, 3, 64, 64), &Device::Cpu)?;
+//! let ssim = Ssim::new(SsimChannels::Luma, Downsample::Off);
+//! let scores: Vec<f32> = ssim.predict(&reference, &reference)?.to_vec1()?;
+//! assert!(scores.iter().all(|&s| (s - 1.0).abs() < 1e-6));
+//! # Ok::<(), iqa_models::ModelError>(())
+//! ```
+
+mod device;
+mod error;
+pub mod fr;
+mod image_tensor;
+
+pub use device::parse_device;
+pub use error::{ModelError, Result};
+pub use fr::{FullReferenceModel, full_reference_metric, score_images};
+pub use image_tensor::{image_to_tensor, load_image};

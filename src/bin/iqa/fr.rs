@@ -1,0 +1,217 @@
+//! `iqa fr`: full-reference quality of one image pair, or of every pair in a CSV.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use candle_core::Device;
+use indicatif::{ProgressBar, ProgressStyle};
+use iqa::models::fr::{Downsample, MetricOptions};
+use iqa::models::{
+    FullReferenceModel, full_reference_metric, load_image, parse_device, score_images,
+};
+
+use crate::atomic::AtomicFile;
+
+/// Arguments of `iqa fr`.
+#[derive(Debug, clap::Args)]
+pub struct FrArgs {
+    /// Metric: psnr, psnr-y, ssim, ssim-rgb, ms-ssim or deepwsd.
+    #[arg(long)]
+    pub metric: String,
+    /// Reference (pristine) image.
+    #[arg(required_unless_present = "pairs")]
+    pub reference: Option<PathBuf>,
+    /// Distorted image, same size as the reference.
+    #[arg(required_unless_present = "pairs")]
+    pub distorted: Option<PathBuf>,
+    /// Batch mode: a CSV with columns `ref` and `dist` (paths relative to the CSV's
+    /// folder); the same rows are written back with a score column appended.
+    #[arg(long, conflicts_with_all = ["reference", "distorted"])]
+    pub pairs: Option<PathBuf>,
+    /// Where batch mode writes its CSV (default: standard output); written atomically.
+    #[arg(long, requires = "pairs")]
+    pub out: Option<PathBuf>,
+    /// Name of the appended score column (default: the metric's name).
+    #[arg(long, requires = "pairs")]
+    pub column: Option<String>,
+    /// SSIM's automatic downsampling by round(min(H, W) / 256), as the reference code.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub downsample: DownsampleArg,
+    /// VGG16 weights for deepwsd (safetensors, torchvision key names; see datasets.md).
+    #[arg(long)]
+    pub vgg16: Option<PathBuf>,
+    /// Device: cpu or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// JSON output: one object (one per line in batch mode).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// SSIM's downsampling switch.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DownsampleArg {
+    /// As the reference code.
+    Auto,
+    /// Full resolution.
+    Off,
+}
+
+/// Runs `iqa fr`.
+pub fn run(args: &FrArgs) -> Result<()> {
+    let device = parse_device(&args.device)?;
+    let options = MetricOptions {
+        downsample: match args.downsample {
+            DownsampleArg::Auto => Downsample::Auto,
+            DownsampleArg::Off => Downsample::Off,
+        },
+        vgg16: args.vgg16.as_deref(),
+    };
+    let metric = full_reference_metric(&args.metric, &options, &device)?;
+    match (&args.pairs, &args.reference, &args.distorted) {
+        (Some(pairs), _, _) => run_pairs(metric.as_ref(), pairs, args, &device),
+        (None, Some(reference), Some(distorted)) => {
+            let score = score_pair(metric.as_ref(), reference, distorted, &device)?;
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "metric": metric.name(), "score": score })
+                );
+            } else {
+                let direction = if metric.lower_is_better() {
+                    "lower"
+                } else {
+                    "higher"
+                };
+                println!("{}: {score:.6} ({direction} is better)", metric.name());
+            }
+            Ok(())
+        }
+        _ => bail!("give REF and DIST images, or --pairs FILE.csv"),
+    }
+}
+
+fn score_pair(
+    metric: &dyn FullReferenceModel,
+    reference: &Path,
+    distorted: &Path,
+    device: &Device,
+) -> Result<f32> {
+    let r = load_image(reference)?;
+    let d = load_image(distorted)?;
+    score_images(metric, &r, &d, device).with_context(|| {
+        format!(
+            "scoring `{}` against the reference `{}`",
+            distorted.display(),
+            reference.display()
+        )
+    })
+}
+
+fn run_pairs(
+    metric: &dyn FullReferenceModel,
+    pairs: &Path,
+    args: &FrArgs,
+    device: &Device,
+) -> Result<()> {
+    let open = || {
+        csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_path(pairs)
+            .with_context(|| format!("cannot open `{}`", pairs.display()))
+    };
+    let rows = open()?.records().count();
+    let mut reader = open()?;
+    let headers = reader
+        .headers()
+        .with_context(|| format!("cannot read the header of `{}`", pairs.display()))?
+        .clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).with_context(|| {
+            format!(
+                "column `{name}` not found in `{}`; its columns are: {}",
+                pairs.display(),
+                headers.iter().collect::<Vec<_>>().join(", ")
+            )
+        })
+    };
+    let (ref_col, dist_col) = (column("ref")?, column("dist")?);
+    let score_name = args
+        .column
+        .clone()
+        .unwrap_or_else(|| metric.name().to_string());
+    if headers.iter().any(|h| h == score_name) {
+        bail!(
+            "`{}` already has a column `{score_name}`; choose another name with --column",
+            pairs.display()
+        );
+    }
+    let base = pairs.parent().unwrap_or(Path::new("."));
+
+    let mut file = args.out.as_deref().map(AtomicFile::create).transpose()?;
+    let mut stdout = std::io::stdout().lock();
+    // The block ends the borrow of `file` before it is committed.
+    {
+        let sink: &mut dyn Write = match &mut file {
+            Some(f) => f,
+            None => &mut stdout,
+        };
+        let mut output = if args.json {
+            Output::Json(sink)
+        } else {
+            let mut w = csv::Writer::from_writer(sink);
+            let mut header = headers.clone();
+            header.push_field(&score_name);
+            w.write_record(&header)?;
+            Output::Csv(Box::new(w))
+        };
+        let bar = ProgressBar::new(rows as u64).with_style(
+            ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} pairs, {per_sec}, {eta} left")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(metric.name().to_string());
+        for (row, record) in reader.records().enumerate() {
+            let line = row + 2;
+            let record = record
+                .with_context(|| format!("`{}` line {line}: malformed CSV", pairs.display()))?;
+            let path = |col: usize| base.join(record.get(col).unwrap_or(""));
+            let (reference, distorted) = (path(ref_col), path(dist_col));
+            let score = score_pair(metric, &reference, &distorted, device)
+                .with_context(|| format!("`{}` line {line}", pairs.display()))?;
+            match &mut output {
+                Output::Csv(w) => {
+                    let mut out = record.clone();
+                    out.push_field(&score.to_string());
+                    w.write_record(&out)?;
+                    w.flush()?;
+                }
+                Output::Json(sink) => writeln!(
+                    sink,
+                    "{}",
+                    serde_json::json!({"ref": reference, "dist": distorted, "metric": metric.name(), "score": score})
+                )?,
+            }
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        let sink = match output {
+            Output::Csv(w) => w
+                .into_inner()
+                .map_err(|e| anyhow::anyhow!("cannot finish the CSV: {}", e.error()))?,
+            Output::Json(sink) => sink,
+        };
+        sink.flush()?;
+    }
+    if let (Some(file), Some(path)) = (file, &args.out) {
+        file.commit()?;
+        tracing::info!(rows, path = %path.display(), "wrote the scored pairs");
+    }
+    Ok(())
+}
+
+/// Where batch results go, in which form.
+enum Output<'a> {
+    Csv(Box<csv::Writer<&'a mut dyn Write>>),
+    Json(&'a mut dyn Write),
+}

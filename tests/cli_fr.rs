@@ -1,0 +1,220 @@
+//! `iqa fr`, run as a user runs it, on the calibration pairs in `../shared/calibration`.
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn calibration() -> PathBuf {
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/calibration"
+    ));
+    assert!(
+        dir.join("official.csv").is_file(),
+        "calibration set not found at {}",
+        dir.display()
+    );
+    dir
+}
+
+fn image(kind: &str, name: &str) -> String {
+    calibration()
+        .join(kind)
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn iqa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iqa"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn fixture() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/iqa-models/tests/fixtures/fr_reference.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn single_pair_json_matches_scikit_image() {
+    let doc = fixture();
+    let want = &doc["pairs"][0];
+    assert_eq!(want["name"], "I03.bmp");
+    for (metric, extra, key) in [
+        ("ssim", "off", "ssim_off"),
+        ("ssim", "auto", "ssim_auto"),
+        ("psnr", "auto", "psnr_rgb"),
+    ] {
+        let out = iqa(&[
+            "fr",
+            "--metric",
+            metric,
+            "--downsample",
+            extra,
+            "--json",
+            &image("ref", "I03.bmp"),
+            &image("dist", "I03.bmp"),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(got["metric"], metric);
+        let (g, w) = (got["score"].as_f64().unwrap(), want[key].as_f64().unwrap());
+        assert!((g - w).abs() < 1e-4, "{key}: {g} vs {w}");
+    }
+}
+
+#[test]
+fn batch_mode_appends_a_column_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let pairs = dir.path().join("pairs.csv");
+    let mut text = String::from("ref,dist,label\n");
+    for name in ["I04.bmp", "I08.bmp"] {
+        text.push_str(&format!(
+            "{},{},{name}\n",
+            image("ref", name),
+            image("dist", name)
+        ));
+    }
+    std::fs::write(&pairs, &text).unwrap();
+    let scored = dir.path().join("scored.csv");
+    let out = iqa(&[
+        "fr",
+        "--metric",
+        "ms-ssim",
+        "--pairs",
+        pairs.to_str().unwrap(),
+        "--out",
+        scored.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result = std::fs::read_to_string(&scored).unwrap();
+    let lines: Vec<&str> = result.lines().collect();
+    assert_eq!(lines[0], "ref,dist,label,ms-ssim");
+    let doc = fixture();
+    for (line, index) in lines[1..].iter().zip([1, 3]) {
+        let score: f64 = line.rsplit(',').next().unwrap().parse().unwrap();
+        let want = doc["pairs"][index]["ms_ssim"].as_f64().unwrap();
+        assert!((score - want).abs() < 1e-5, "{line} vs {want}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        2,
+        "temporary file left behind"
+    );
+
+    // A missing image stops the batch, names the line, and leaves no output file.
+    std::fs::write(
+        &pairs,
+        format!("{text}{},missing.png,x\n", image("ref", "I03.bmp")),
+    )
+    .unwrap();
+    let failed = dir.path().join("failed.csv");
+    let out = iqa(&[
+        "fr",
+        "--metric",
+        "psnr",
+        "--pairs",
+        pairs.to_str().unwrap(),
+        "--out",
+        failed.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        msg.contains("line 4") && msg.contains("missing.png"),
+        "{msg}"
+    );
+    assert!(!failed.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        2,
+        "temporary file left behind"
+    );
+}
+
+#[test]
+fn bad_inputs_give_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.png");
+    image::RgbImage::from_pixel(64, 48, image::Rgb([90, 120, 30]))
+        .save(&small)
+        .unwrap();
+    let small = small.to_str().unwrap();
+
+    let out = iqa(&["fr", "--metric", "ssim", &image("ref", "I03.bmp"), small]);
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && msg.contains("same size"), "{msg}");
+
+    let out = iqa(&["fr", "--metric", "ms-ssim", small, small]);
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && msg.contains("at least 161x161"),
+        "{msg}"
+    );
+
+    let out = iqa(&["fr", "--metric", "deepwsd", small, small]);
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && msg.contains("vgg16.safetensors"),
+        "{msg}"
+    );
+
+    let out = iqa(&[
+        "fr",
+        "--metric",
+        "deepwsd",
+        "--vgg16",
+        "/no/weights.safetensors",
+        small,
+        small,
+    ]);
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && msg.contains("/no/weights.safetensors"),
+        "{msg}"
+    );
+
+    let out = iqa(&["fr", "--metric", "ssim", "--device", "cuda:0", small, small]);
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && (msg.contains("no CUDA support") || msg.contains("CUDA device")),
+        "{msg}"
+    );
+
+    // Grayscale files are compared as three equal channels: a defined score.
+    let gray = dir.path().join("gray.png");
+    image::GrayImage::from_fn(64, 48, |x, y| image::Luma([((x * 3 + y) % 256) as u8]))
+        .save(&gray)
+        .unwrap();
+    let out = iqa(&[
+        "fr",
+        "--metric",
+        "ssim",
+        "--json",
+        gray.to_str().unwrap(),
+        gray.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!((got["score"].as_f64().unwrap() - 1.0).abs() < 1e-6);
+}
