@@ -13,6 +13,10 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use iqa::models::FullReferenceModel;
 use iqa::models::fr::{DeepWsd, Downsample, MsSsim, Psnr, PsnrChannels, Ssim, SsimChannels};
 
+/// As in the `iqa` binary: candle allocates a buffer per op, which glibc's malloc page-faults.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A deterministic textured image pair: (1, 3, h, w) each, in [0, 1].
 fn pair(h: usize, w: usize) -> (Tensor, Tensor) {
     let make = |phase: f32| {

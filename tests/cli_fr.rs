@@ -218,3 +218,34 @@ fn bad_inputs_give_clear_errors() {
     let got: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!((got["score"].as_f64().unwrap() - 1.0).abs() < 1e-6);
 }
+
+#[test]
+fn repeat_reports_the_score_and_a_throughput() {
+    let (r, d) = (image("ref", "I19.bmp"), image("dist", "I19.bmp"));
+    let want = fixture()["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "I19.bmp")
+        .unwrap()["psnr_rgb"]
+        .as_f64()
+        .unwrap();
+    let out = iqa(&[
+        "fr", "--metric", "psnr", &r, &d, "--repeat", "3", "--batch", "2", "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!((v["score"].as_f64().unwrap() - want).abs() < 1e-4, "{v}");
+    assert_eq!(v["batch"], 2);
+    assert_eq!(v["repeat"], 3);
+    assert!(v["pairs_per_s"].as_f64().unwrap() > 0.0, "{v}");
+
+    let out = iqa(&["fr", "--metric", "psnr", &r, &d, "--repeat", "0"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--repeat"), "{err}");
+}

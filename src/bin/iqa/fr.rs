@@ -8,7 +8,8 @@ use candle_core::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use iqa::models::fr::{Downsample, MetricOptions};
 use iqa::models::{
-    FullReferenceModel, full_reference_metric, load_image, parse_device, score_images,
+    FullReferenceModel, full_reference_metric, image_to_tensor, load_image, parse_device,
+    score_images,
 };
 
 use crate::atomic::AtomicFile;
@@ -47,6 +48,13 @@ pub struct FrArgs {
     /// JSON output: one object (one per line in batch mode).
     #[arg(long)]
     pub json: bool,
+    /// Throughput check: after one warm-up, score the pair this many more times on the
+    /// device (images decoded once) and report pairs per second.
+    #[arg(long, conflicts_with = "pairs")]
+    pub repeat: Option<usize>,
+    /// With `--repeat`: stack the pair this many times into one batch per call.
+    #[arg(long, default_value_t = 1, requires = "repeat")]
+    pub batch: usize,
 }
 
 /// SSIM's downsampling switch.
@@ -71,6 +79,23 @@ pub fn run(args: &FrArgs) -> Result<()> {
     let metric = full_reference_metric(&args.metric, &options, &device)?;
     match (&args.pairs, &args.reference, &args.distorted) {
         (Some(pairs), _, _) => run_pairs(metric.as_ref(), pairs, args, &device),
+        (None, Some(reference), Some(distorted)) if args.repeat.is_some() => {
+            let timing = time_pair(metric.as_ref(), reference, distorted, args, &device)?;
+            if args.json {
+                println!("{}", serde_json::to_string(&timing)?);
+            } else {
+                println!(
+                    "{}: {:.6}; {:.2} pairs/s on {} (batch {}, {} calls)",
+                    timing.metric,
+                    timing.score,
+                    timing.pairs_per_s,
+                    timing.device,
+                    timing.batch,
+                    timing.repeat
+                );
+            }
+            Ok(())
+        }
         (None, Some(reference), Some(distorted)) => {
             let score = score_pair(metric.as_ref(), reference, distorted, &device)?;
             if args.json {
@@ -90,6 +115,63 @@ pub fn run(args: &FrArgs) -> Result<()> {
         }
         _ => bail!("give REF and DIST images, or --pairs FILE.csv"),
     }
+}
+
+/// What `--repeat` measured.
+#[derive(Debug, serde::Serialize)]
+struct Timing {
+    metric: &'static str,
+    score: f32,
+    device: String,
+    batch: usize,
+    repeat: usize,
+    pairs_per_s: f64,
+}
+
+/// Scores the pair `--batch` times per call, once to warm up, then `--repeat` times timed.
+fn time_pair(
+    metric: &dyn FullReferenceModel,
+    reference: &Path,
+    distorted: &Path,
+    args: &FrArgs,
+    device: &Device,
+) -> Result<Timing> {
+    let repeat = args.repeat.unwrap_or(1);
+    if repeat == 0 || args.batch == 0 {
+        bail!(
+            "--repeat and --batch must be at least 1 (got {repeat} and {})",
+            args.batch
+        );
+    }
+    let stack = |path: &Path, what: &str| -> Result<candle_core::Tensor> {
+        let one = image_to_tensor(&load_image(path)?, what, device)?;
+        Ok(candle_core::Tensor::cat(&vec![&one; args.batch], 0)?)
+    };
+    let r = stack(reference, "the reference image")?;
+    let d = stack(distorted, "the distorted image")?;
+    let score = |what: &str| -> Result<f32> {
+        let scores: Vec<f32> = metric
+            .predict(&r, &d)
+            .with_context(|| format!("{what} of `{}`", distorted.display()))?
+            .to_vec1()?;
+        Ok(scores.first().copied().unwrap_or(f32::NAN))
+    };
+    let first = score("warm-up scoring")?;
+    device.synchronize()?;
+    let start = std::time::Instant::now();
+    for _ in 0..repeat {
+        score("timed scoring")?;
+    }
+    device.synchronize()?;
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(Timing {
+        metric: metric.name(),
+        score: first,
+        device: args.device.clone(),
+        batch: args.batch,
+        repeat,
+        pairs_per_s: (repeat * args.batch) as f64 / seconds,
+    })
 }
 
 fn score_pair(

@@ -4,6 +4,7 @@
 
 use candle_core::{DType, Device, Tensor};
 
+use super::separable_cpu::SeparableValid;
 use crate::Result;
 
 /// The normalised 1-D Gaussian of `size` taps and deviation `sigma`; its outer product is
@@ -19,8 +20,18 @@ fn gaussian_1d(size: usize, sigma: f64) -> Vec<f64> {
 
 /// Gaussian-weighted local means of every map in `x` (B, 1, H, W), 'valid' region only:
 /// (B, 1, H - size + 1, W - size + 1). Separable: a row pass, then a column pass.
+/// On the CPU a dedicated kernel runs (see `separable_cpu`); elsewhere candle's `conv2d`.
 pub(crate) fn gaussian_valid(x: &Tensor, size: usize, sigma: f64) -> Result<Tensor> {
     let taps = gaussian_1d(size, sigma);
+    if x.device().is_cpu() {
+        return Ok(x.contiguous()?.apply_op1(SeparableValid::new(taps))?);
+    }
+    separable_conv2d(x, taps)
+}
+
+/// The same 'valid' correlation with candle's `conv2d`: a row pass, then a column pass.
+fn separable_conv2d(x: &Tensor, taps: Vec<f64>) -> Result<Tensor> {
+    let size = taps.len();
     let row = Tensor::from_vec(taps.clone(), (1, 1, 1, size), x.device())?.to_dtype(x.dtype())?;
     let col = Tensor::from_vec(taps, (1, 1, size, 1), x.device())?.to_dtype(x.dtype())?;
     Ok(x.conv2d(&row, 0, 1, 1, 1)?.conv2d(&col, 0, 1, 1, 1)?)
@@ -75,6 +86,23 @@ mod tests {
         let g = gaussian_1d(11, 1.5);
         assert!((g.iter().sum::<f64>() - 1.0).abs() < 1e-15);
         assert!((g[5] - 0.266_011_724_861_794_4).abs() < 1e-12, "{}", g[5]);
+    }
+
+    #[test]
+    fn cpu_kernel_agrees_with_conv2d() {
+        let x = Tensor::rand(0f64, 255.0, (3, 1, 40, 57), &Device::Cpu).unwrap();
+        let fast = gaussian_valid(&x, 11, 1.5).unwrap();
+        let conv = separable_conv2d(&x, gaussian_1d(11, 1.5)).unwrap();
+        assert_eq!(fast.dims(), &[3, 1, 30, 47]);
+        let diff: f64 = (fast - conv)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar()
+            .unwrap();
+        assert!(diff < 1e-10, "{diff}");
     }
 
     #[test]
