@@ -8,8 +8,11 @@
 //!   (the `iqa-metrics` crate, usable on its own without any deep-learning dependency).
 //! - [`models`]: quality models in candle; today the full-reference metrics (PSNR, SSIM,
 //!   MS-SSIM, DeepWSD) of the `iqa-models` crate.
+//! - [`data`]: the public IQA databases as one manifest type, reference-disjoint splits,
+//!   patches and batches (the `iqa-data` crate).
 //! - [`plot`]: the scatter plot of predictions against MOS with the fitted curve.
 
+pub use iqa_data as data;
 pub use iqa_metrics as metrics;
 pub use iqa_models as models;
 

@@ -4,6 +4,7 @@
 mod atomic;
 mod compare;
 mod csv_table;
+mod datasets;
 mod eval;
 mod format;
 mod fr;
@@ -35,6 +36,9 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Full-reference quality of an image pair, or of every pair in a CSV.
     Fr(fr::FrArgs),
+    /// Check, export and split the public IQA databases.
+    #[command(subcommand)]
+    Datasets(datasets::DatasetsCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -53,6 +57,7 @@ fn main() -> std::process::ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Fr(args) => fr::run(&args),
+        Command::Datasets(command) => datasets::run(&command),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

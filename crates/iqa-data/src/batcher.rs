@@ -1,0 +1,291 @@
+//! Batches of patches as tensors: `N x 3 x S x S` f32 in [0, 1] on a candle device, with
+//! their scores (and, for models that need them, the reference patches cut at the same
+//! place). Images are decoded in parallel (rayon) through a bounded [`ImageCache`]; every
+//! random choice comes from a ChaCha8 stream fixed by (seed, epoch, item), so a seed gives
+//! the same batches whatever the thread count.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use candle_core::{Device, Tensor};
+use image::RgbImage;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::image_cache::ImageCache;
+use crate::manifest::Manifest;
+use crate::patch::{PatchOptions, PatchSpec, cut, grid_specs, push_chw, random_spec};
+use crate::{DataError, Result};
+
+/// One batch.
+#[derive(Debug, Clone)]
+pub struct PatchBatch {
+    /// Distorted patches, `N x 3 x S x S`.
+    pub distorted: Tensor,
+    /// Reference patches at the same places, when the batcher was asked for them.
+    pub reference: Option<Tensor>,
+    /// The normalised (higher-is-better) score of each patch's image, `N`.
+    pub scores: Tensor,
+    /// Each patch's item, as an index into the manifest.
+    pub items: Vec<usize>,
+}
+
+/// Where a patch is cut: a fixed place (test grid) or a random augmented one drawn from
+/// the (seed, epoch, item) stream once the image's size is known.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Fixed(PatchSpec),
+    Random { epoch: u64 },
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    index: usize,
+    dist: PathBuf,
+    reference: Option<PathBuf>,
+    score: f32,
+}
+
+/// Turns a subset of a manifest (e.g. a split's training part) into batches of patches.
+#[derive(Debug)]
+pub struct PatchBatcher {
+    entries: Vec<Entry>,
+    options: PatchOptions,
+    cache: ImageCache,
+    device: Device,
+    seed: u64,
+    with_reference: bool,
+}
+
+/// Mixes seed, epoch and item into one ChaCha8 seed (SplitMix64 finaliser).
+fn mix(seed: u64, epoch: u64, item: u64) -> u64 {
+    let mut z =
+        seed ^ epoch.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ item.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl PatchBatcher {
+    /// A batcher over `indices` of `manifest`. `cache_bytes` bounds the decoded images kept
+    /// in memory (0: decode every time).
+    pub fn new(
+        manifest: &Manifest,
+        indices: &[usize],
+        options: PatchOptions,
+        cache_bytes: usize,
+        device: Device,
+        seed: u64,
+    ) -> Result<PatchBatcher> {
+        options.validate()?;
+        let entries = indices
+            .iter()
+            .map(|&index| {
+                let item = manifest.items.get(index).ok_or_else(|| DataError::Config {
+                    what: "batcher items",
+                    reason: format!(
+                        "index {index} is outside the manifest's {} items",
+                        manifest.items.len()
+                    ),
+                })?;
+                Ok(Entry {
+                    index,
+                    dist: item.dist.clone(),
+                    reference: item.reference.clone(),
+                    score: item.score as f32,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if entries.is_empty() {
+            return Err(DataError::Empty {
+                what: "the batcher's item list".to_string(),
+            });
+        }
+        Ok(PatchBatcher {
+            cache: ImageCache::new(cache_bytes, options.size),
+            entries,
+            options,
+            device,
+            seed,
+            with_reference: false,
+        })
+    }
+
+    /// Also cut the reference at each patch's place (for models trained against the
+    /// pristine image). Errors if an item has no reference.
+    pub fn with_references(mut self) -> Result<PatchBatcher> {
+        if let Some(e) = self.entries.iter().find(|e| e.reference.is_none()) {
+            return Err(DataError::Config {
+                what: "reference patches",
+                reason: format!("`{}` has no reference image", e.dist.display()),
+            });
+        }
+        self.with_reference = true;
+        Ok(self)
+    }
+
+    /// The number of items.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no items (never true: construction refuses it).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The image cache (for its statistics).
+    pub fn cache(&self) -> &ImageCache {
+        &self.cache
+    }
+
+    /// The training batches of `epoch`: items in a seeded random order, one random
+    /// augmented patch each, `batch_size` per batch (the last one may be smaller).
+    pub fn epoch(&self, epoch: u64, batch_size: usize) -> Result<EpochBatches<'_>> {
+        if batch_size == 0 {
+            return Err(DataError::Config {
+                what: "batch size",
+                reason: "must be at least 1".to_string(),
+            });
+        }
+        let mut order: Vec<usize> = (0..self.entries.len()).collect();
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(mix(
+            self.seed,
+            epoch,
+            u64::MAX,
+        )));
+        Ok(EpochBatches {
+            batcher: self,
+            epoch,
+            order,
+            next: 0,
+            batch_size,
+        })
+    }
+
+    /// Every test-grid patch of the `position`-th item (not augmented), as one batch.
+    pub fn test_patches(&self, position: usize) -> Result<PatchBatch> {
+        let entry = self
+            .entries
+            .get(position)
+            .ok_or_else(|| DataError::Config {
+                what: "test item",
+                reason: format!("position {position} of {} items", self.entries.len()),
+            })?;
+        let image = self.cache.get(&entry.dist)?;
+        let specs = grid_specs(image.height(), image.width(), &self.options);
+        let jobs: Vec<(usize, Place)> = specs
+            .into_iter()
+            .map(|s| (position, Place::Fixed(s)))
+            .collect();
+        self.assemble(&jobs)
+    }
+
+    /// Decodes, places and cuts the patches `jobs` (entry position, place) in parallel,
+    /// and stacks them. Each image is fetched once per patch.
+    fn assemble(&self, jobs: &[(usize, Place)]) -> Result<PatchBatch> {
+        let size = self.options.size;
+        let cut_one = |path: &PathBuf, image: &RgbImage, spec: PatchSpec| -> Result<Vec<f32>> {
+            check_fits(path, image, spec, size)?;
+            let mut out = Vec::with_capacity((3 * size * size) as usize);
+            push_chw(&cut(image, spec, size), &mut out);
+            Ok(out)
+        };
+        let patches: Vec<(Vec<f32>, Option<Vec<f32>>)> = jobs
+            .par_iter()
+            .map(|&(position, place)| {
+                let entry = &self.entries[position];
+                let image: Arc<RgbImage> = self.cache.get(&entry.dist)?;
+                let spec = match place {
+                    Place::Fixed(spec) => spec,
+                    Place::Random { epoch } => {
+                        let mut rng =
+                            ChaCha8Rng::seed_from_u64(mix(self.seed, epoch, entry.index as u64));
+                        random_spec(image.height(), image.width(), &self.options, &mut rng)
+                    }
+                };
+                let dist = cut_one(&entry.dist, &image, spec)?;
+                let reference = match (&entry.reference, self.with_reference) {
+                    (Some(r), true) => {
+                        let reference: Arc<RgbImage> = self.cache.get(r)?;
+                        Some(cut_one(r, &reference, spec)?)
+                    }
+                    _ => None,
+                };
+                Ok((dist, reference))
+            })
+            .collect::<Result<_>>()?;
+        let n = jobs.len();
+        let s = size as usize;
+        let stack = |parts: Vec<Vec<f32>>| -> Result<Tensor> {
+            let data: Vec<f32> = parts.into_iter().flatten().collect();
+            Ok(Tensor::from_vec(data, (n, 3, s, s), &self.device)?)
+        };
+        let (dist, refs): (Vec<_>, Vec<_>) = patches.into_iter().unzip();
+        let reference = if self.with_reference {
+            Some(stack(refs.into_iter().flatten().collect())?)
+        } else {
+            None
+        };
+        let scores: Vec<f32> = jobs.iter().map(|&(p, _)| self.entries[p].score).collect();
+        Ok(PatchBatch {
+            distorted: stack(dist)?,
+            reference,
+            scores: Tensor::from_vec(scores, n, &self.device)?,
+            items: jobs.iter().map(|&(p, _)| self.entries[p].index).collect(),
+        })
+    }
+}
+
+/// A reference of another size than its distorted image cannot share patch places.
+fn check_fits(
+    path: &std::path::Path,
+    image: &image::RgbImage,
+    spec: PatchSpec,
+    size: u32,
+) -> Result<()> {
+    if spec.x + size > image.width() || spec.y + size > image.height() {
+        return Err(DataError::Image {
+            path: path.to_path_buf(),
+            reason: format!(
+                "is {}x{} but the patch at ({}, {}) of size {size} needs more; do the reference and the distorted image differ in size?",
+                image.width(),
+                image.height(),
+                spec.x,
+                spec.y
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The batches of one epoch, in order.
+#[derive(Debug)]
+pub struct EpochBatches<'a> {
+    batcher: &'a PatchBatcher,
+    epoch: u64,
+    order: Vec<usize>,
+    next: usize,
+    batch_size: usize,
+}
+
+impl Iterator for EpochBatches<'_> {
+    type Item = Result<PatchBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.order.len() {
+            return None;
+        }
+        let end = (self.next + self.batch_size).min(self.order.len());
+        let positions = &self.order[self.next..end];
+        self.next = end;
+        let epoch = self.epoch;
+        let jobs: Vec<(usize, Place)> = positions
+            .iter()
+            .map(|&p| (p, Place::Random { epoch }))
+            .collect();
+        Some(self.batcher.assemble(&jobs))
+    }
+}

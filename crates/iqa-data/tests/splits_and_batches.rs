@@ -1,0 +1,326 @@
+//! Reference-disjoint splits and the patch batcher on fixture databases.
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use candle_core::Device;
+use image::{ImageFormat, RgbImage};
+use iqa_data::image_cache::decode_rgb;
+use iqa_data::patch::{PatchOptions, Rotation};
+use iqa_data::{
+    DataError, DatabaseKind, LoadOptions, Manifest, PatchBatcher, SplitOptions, SplitSet, load,
+    reference_disjoint_splits,
+};
+
+fn tid(root: &Path) -> Manifest {
+    common::build_tid(root, 24, 5, true);
+    load(DatabaseKind::Tid2013, root, &LoadOptions::default()).unwrap()
+}
+
+#[test]
+fn splits_are_reference_disjoint_deterministic_and_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = tid(dir.path());
+    let opts = SplitOptions {
+        train: 0.6,
+        val: 0.2,
+        repeats: 5,
+        seed: 7,
+    };
+    let set = reference_disjoint_splits(&m, &opts).unwrap();
+    assert_eq!(set.splits.len(), 5);
+    let refs = |idx: &[usize]| -> HashSet<String> {
+        idx.iter()
+            .map(|&i| m.items[i].ref_id.clone().unwrap())
+            .collect()
+    };
+    for s in &set.splits {
+        let (tr, va, te) = (refs(&s.train), refs(&s.val), refs(&s.test));
+        assert_eq!((tr.len(), va.len(), te.len()), (15, 5, 5));
+        assert!(tr.is_disjoint(&te) && tr.is_disjoint(&va) && va.is_disjoint(&te));
+        assert_eq!(s.train.len() + s.val.len() + s.test.len(), 3000);
+        // Every item of a reference on one side.
+        assert_eq!(s.test.len(), 5 * 120);
+    }
+    assert_ne!(set.splits[0], set.splits[1], "repeats differ");
+    assert_eq!(
+        set,
+        reference_disjoint_splits(&m, &opts).unwrap(),
+        "same seed, same splits"
+    );
+    let other = reference_disjoint_splits(&m, &SplitOptions { seed: 8, ..opts }).unwrap();
+    assert_ne!(set.splits, other.splits);
+
+    let path = dir.path().join("splits.json");
+    set.save(&path).unwrap();
+    assert_eq!(SplitSet::load(&path, &m).unwrap(), set);
+
+    // A split file of another database, or edited, is refused.
+    let mut edited = set.clone();
+    edited.items[3] = "distorted_images/other.bmp".to_string();
+    edited.save(&path).unwrap();
+    let err = SplitSet::load(&path, &m).unwrap_err().to_string();
+    assert!(err.contains("item 3"), "{err}");
+    let mut twice = set.clone();
+    let first = twice.splits[0].train[0];
+    twice.splits[0].test.push(first);
+    twice.save(&path).unwrap();
+    let err = SplitSet::load(&path, &m).unwrap_err().to_string();
+    assert!(err.contains("appears twice"), "{err}");
+    std::fs::write(&path, "{not json").unwrap();
+    assert!(matches!(
+        SplitSet::load(&path, &m),
+        Err(DataError::Json { .. })
+    ));
+
+    // Impossible fractions.
+    for (train, val) in [(0.0, 0.2), (0.9, 0.1), (1.2, 0.0), (0.99, 0.0)] {
+        let bad = SplitOptions { train, val, ..opts };
+        assert!(
+            reference_disjoint_splits(&m, &bad).is_err(),
+            "{train} {val}"
+        );
+    }
+}
+
+#[test]
+fn default_split_is_80_20_over_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = tid(dir.path());
+    let set = reference_disjoint_splits(&m, &SplitOptions::default()).unwrap();
+    assert_eq!(set.splits.len(), 10);
+    for s in &set.splits {
+        assert_eq!(
+            (s.train.len(), s.val.len(), s.test.len()),
+            (20 * 120, 0, 5 * 120)
+        );
+    }
+}
+
+/// A database of `n` 40x30 images whose pixels encode their position, and identical references.
+fn gradient_db(root: &Path, n: usize, w: u32, h: u32) -> Manifest {
+    let mut csv = String::from("dist,ref,score\n");
+    for k in 0..n {
+        let img = RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, k as u8]));
+        img.save_with_format(root.join(format!("d{k}.png")), ImageFormat::Png)
+            .unwrap();
+        img.save_with_format(root.join(format!("r{k}.png")), ImageFormat::Png)
+            .unwrap();
+        csv.push_str(&format!("d{k}.png,r{k}.png,{}\n", k as f64 / n as f64));
+    }
+    std::fs::write(root.join("db.csv"), csv).unwrap();
+    load(
+        DatabaseKind::Manifest,
+        &root.join("db.csv"),
+        &LoadOptions::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn batches_are_deterministic_shaped_and_paired() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = gradient_db(dir.path(), 10, 40, 30);
+    let opts = PatchOptions {
+        size: 16,
+        stride: 8,
+        ..PatchOptions::default()
+    };
+    let all: Vec<usize> = (0..10).collect();
+    let make = |cache| {
+        PatchBatcher::new(&m, &all, opts.clone(), cache, Device::Cpu, 3)
+            .unwrap()
+            .with_references()
+            .unwrap()
+    };
+    let (a, b) = (make(1 << 20), make(0));
+    let batches_a: Vec<_> = a.epoch(0, 4).unwrap().map(|r| r.unwrap()).collect();
+    let batches_b: Vec<_> = b.epoch(0, 4).unwrap().map(|r| r.unwrap()).collect();
+    assert_eq!(batches_a.len(), 3);
+    assert_eq!(batches_a[0].distorted.dims(), &[4, 3, 16, 16]);
+    assert_eq!(batches_a[2].distorted.dims(), &[2, 3, 16, 16]);
+    let mut seen = vec![];
+    for (x, y) in batches_a.iter().zip(&batches_b) {
+        assert_eq!(x.items, y.items);
+        let dx: Vec<f32> = x.distorted.flatten_all().unwrap().to_vec1().unwrap();
+        let dy: Vec<f32> = y.distorted.flatten_all().unwrap().to_vec1().unwrap();
+        assert_eq!(dx, dy, "same seed, same patches, cached or not");
+        let r: Vec<f32> = x
+            .reference
+            .as_ref()
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert_eq!(dx, r, "the reference is cut at the same place");
+        let scores: Vec<f32> = x.scores.to_vec1().unwrap();
+        for (s, &i) in scores.iter().zip(&x.items) {
+            assert_eq!(*s, m.items[i].score as f32);
+        }
+        // The blue channel carries the item number.
+        let blue = x
+            .distorted
+            .narrow(1, 2, 1)
+            .unwrap()
+            .flatten_from(1)
+            .unwrap();
+        let blue: Vec<Vec<f32>> = blue.to_vec2().unwrap();
+        for (row, &i) in blue.iter().zip(&x.items) {
+            assert!(row.iter().all(|&v| (v * 255.0 - i as f32).abs() < 1e-3));
+        }
+        seen.extend(x.items.clone());
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, all, "an epoch visits every item once");
+    let (hits, misses, bytes) = a.cache().stats();
+    assert!(misses >= 20 && bytes > 0, "{hits} {misses} {bytes}");
+    let other: Vec<usize> = a
+        .epoch(1, 4)
+        .unwrap()
+        .flat_map(|r| r.unwrap().items)
+        .collect();
+    assert_ne!(
+        other,
+        batches_a
+            .iter()
+            .flat_map(|b| b.items.clone())
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn augmentation_draws_from_the_configured_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = gradient_db(dir.path(), 4, 20, 20);
+    // A 20x20 patch of a 20x20 image: the only freedom is flip and rotation.
+    let opts = PatchOptions {
+        size: 20,
+        stride: 20,
+        hflip: false,
+        rotations: vec![Rotation::R180],
+    };
+    let b = PatchBatcher::new(&m, &[0, 1, 2, 3], opts, 0, Device::Cpu, 0).unwrap();
+    for batch in b.epoch(0, 4).unwrap() {
+        let t = batch.unwrap().distorted;
+        // Rotated 180 degrees: the red channel (x) runs 19..0 along each row.
+        let row: Vec<f32> = t
+            .get(0)
+            .unwrap()
+            .get(0)
+            .unwrap()
+            .get(0)
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let expect: Vec<f32> = (0..20).rev().map(|x| x as f32 / 255.0).collect();
+        assert_eq!(row, expect);
+    }
+}
+
+#[test]
+fn test_grid_and_small_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = gradient_db(dir.path(), 2, 40, 30);
+    let opts = PatchOptions {
+        size: 16,
+        stride: 8,
+        ..PatchOptions::default()
+    };
+    let b = PatchBatcher::new(&m, &[1], opts, 0, Device::Cpu, 0).unwrap();
+    // Columns 0, 8, 16, 24 (= 40 - 16); rows 0, 8, 14 (= 30 - 16).
+    let grid = b.test_patches(0).unwrap();
+    assert_eq!(grid.distorted.dims(), &[12, 3, 16, 16]);
+    assert!(grid.items.iter().all(|&i| i == 1));
+    // Images smaller than the patch are mirrored up to it.
+    let big = PatchOptions {
+        size: 64,
+        stride: 32,
+        ..PatchOptions::default()
+    };
+    let b = PatchBatcher::new(&m, &[0], big, 0, Device::Cpu, 0).unwrap();
+    let grid = b.test_patches(0).unwrap();
+    assert_eq!(grid.distorted.dims(), &[1, 3, 64, 64]);
+    let red: Vec<f32> = grid
+        .distorted
+        .get(0)
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .to_vec1()
+        .unwrap();
+    // x = 0..39, then mirrored 39..16.
+    assert_eq!(red[39], 39.0 / 255.0);
+    assert_eq!(red[40], 39.0 / 255.0);
+    assert_eq!(red[41], 38.0 / 255.0);
+}
+
+#[test]
+fn bad_images_and_conversions() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = gradient_db(dir.path(), 3, 20, 20);
+    // A truncated file is named in the error, not a panic.
+    let bytes = std::fs::read(dir.path().join("d1.png")).unwrap();
+    std::fs::write(dir.path().join("d1.png"), &bytes[..bytes.len() / 2]).unwrap();
+    let b = PatchBatcher::new(
+        &m,
+        &[0, 1, 2],
+        PatchOptions {
+            size: 8,
+            ..PatchOptions::default()
+        },
+        0,
+        Device::Cpu,
+        0,
+    )
+    .unwrap();
+    let err = b.epoch(0, 3).unwrap().next().unwrap().unwrap_err();
+    assert!(matches!(err, DataError::Image { .. }), "{err}");
+    assert!(err.to_string().contains("d1.png"), "{err}");
+
+    // Grayscale, 16-bit and alpha images become 8-bit RGB.
+    let gray = image::GrayImage::from_fn(3, 2, |x, _| image::Luma([x as u8 * 100]));
+    gray.save(dir.path().join("g.png")).unwrap();
+    let g = decode_rgb(&dir.path().join("g.png")).unwrap();
+    assert_eq!(g.get_pixel(2, 1).0, [200, 200, 200]);
+    let deep = image::ImageBuffer::<image::Rgb<u16>, _>::from_fn(2, 1, |x, _| {
+        image::Rgb([x as u16 * 65535, 257 * 10, 0])
+    });
+    deep.save(dir.path().join("d16.png")).unwrap();
+    assert_eq!(
+        decode_rgb(&dir.path().join("d16.png"))
+            .unwrap()
+            .get_pixel(1, 0)
+            .0,
+        [255, 10, 0]
+    );
+    let rgba = image::RgbaImage::from_fn(1, 1, |_, _| image::Rgba([9, 8, 7, 0]));
+    rgba.save(dir.path().join("a.png")).unwrap();
+    assert_eq!(
+        decode_rgb(&dir.path().join("a.png"))
+            .unwrap()
+            .get_pixel(0, 0)
+            .0,
+        [9, 8, 7]
+    );
+    assert!(matches!(
+        decode_rgb(&dir.path().join("none.png")),
+        Err(DataError::Io { .. })
+    ));
+
+    // Bad batcher arguments.
+    assert!(PatchBatcher::new(&m, &[], PatchOptions::default(), 0, Device::Cpu, 0).is_err());
+    assert!(PatchBatcher::new(&m, &[7], PatchOptions::default(), 0, Device::Cpu, 0).is_err());
+    let no_rot = PatchOptions {
+        rotations: vec![],
+        ..PatchOptions::default()
+    };
+    assert!(PatchBatcher::new(&m, &[0], no_rot, 0, Device::Cpu, 0).is_err());
+    let b = PatchBatcher::new(&m, &[0], PatchOptions::default(), 0, Device::Cpu, 0).unwrap();
+    assert!(b.epoch(0, 0).is_err());
+}
