@@ -10,6 +10,7 @@
 //!   MS-SSIM, DeepWSD) of the `iqa-models` crate.
 //! - [`data`]: the public IQA databases as one manifest type, reference-disjoint splits,
 //!   patches and batches (the `iqa-data` crate).
+//! - [`synth`]: full-reference metrics as labellers of synthetic databases.
 //! - [`plot`]: the scatter plot of predictions against MOS with the fitted curve.
 
 pub use iqa_data as data;
@@ -18,6 +19,7 @@ pub use iqa_models as models;
 
 mod error;
 pub mod plot;
+pub mod synth;
 
 pub use error::{Error, Result};
 

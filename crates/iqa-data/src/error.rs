@@ -115,6 +115,14 @@ pub enum DataError {
         /// The parser's message.
         reason: String,
     },
+    /// The labeller of a synthetic database (a full-reference metric) failed.
+    #[error("labelling `{path}` failed: {reason}")]
+    Labeller {
+        /// The distorted image being scored.
+        path: PathBuf,
+        /// The metric's message.
+        reason: String,
+    },
     /// A tensor operation failed inside candle.
     #[error("tensor operation failed: {0}")]
     Candle(#[from] candle_core::Error),

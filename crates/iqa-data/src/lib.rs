@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod mat5;
 pub mod patch;
 pub mod split;
+pub mod synth;
 
 pub use batcher::{EpochBatches, PatchBatch, PatchBatcher};
 pub use databases::{DatabaseKind, LoadOptions, load};

@@ -8,6 +8,7 @@ mod datasets;
 mod eval;
 mod format;
 mod fr;
+mod synth;
 
 use clap::{Parser, Subcommand};
 
@@ -36,6 +37,8 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Full-reference quality of an image pair, or of every pair in a CSV.
     Fr(fr::FrArgs),
+    /// Generate a synthetic IQA database (scenes, graded distortions, pseudo-MOS).
+    Synth(synth::SynthArgs),
     /// Check, export and split the public IQA databases.
     #[command(subcommand)]
     Datasets(datasets::DatasetsCommand),
@@ -58,6 +61,7 @@ fn main() -> std::process::ExitCode {
         Command::Compare(args) => compare::run(&args),
         Command::Fr(args) => fr::run(&args),
         Command::Datasets(command) => datasets::run(&command),
+        Command::Synth(args) => synth::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -25,7 +25,7 @@ use image::DynamicImage;
 use crate::{ModelError, Result, image_to_tensor};
 
 /// A full-reference quality metric.
-pub trait FullReferenceModel {
+pub trait FullReferenceModel: Send + Sync {
     /// The metric's name, as on the command line (`ssim`, `ms-ssim`, ...).
     fn name(&self) -> &'static str;
     /// Whether lower scores mean better quality (true for distances such as DeepWSD).

@@ -1,0 +1,416 @@
+//! Writing a synthetic database: scenes (drawn or the user's), every distortion of the
+//! chosen set at the chosen levels, a pseudo-MOS per image from a [`Labeller`], the generic
+//! manifest and a description JSON. Parallel over scenes; resumable (finished images are
+//! read back instead of made again) and atomic (every file is written to a temporary name
+//! and renamed, so a kill leaves no half-written image).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::distortion::{Distortion, LEVELS, distortion_by_name, distortion_set};
+use super::scene::{SceneOptions, dead_leaves};
+use crate::databases::write_manifest_csv;
+use crate::image_cache::decode_rgb;
+use crate::manifest::{Item, LabelInfo, LabelKind, Manifest};
+use crate::{DataError, Result};
+
+/// The version written into every description, bumped when outputs would change.
+pub const GENERATOR_VERSION: &str = "1";
+
+/// Scores a distorted image against its reference (a full-reference metric). Implemented
+/// outside this crate (the `iqa` facade wraps `iqa-models`' metrics) so that `iqa-data`
+/// does not depend on the models.
+pub trait Labeller: Sync {
+    /// The metric's name, recorded in the manifest and description.
+    fn name(&self) -> String;
+    /// Whether lower scores mean better quality (such scores are negated in the manifest).
+    fn lower_is_better(&self) -> bool;
+    /// The score of `distorted` against `reference` (same size).
+    fn score(&self, reference: &RgbImage, distorted: &RgbImage) -> Result<f64>;
+}
+
+/// Where the pristine images come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SceneSource {
+    /// `count` dead-leaves scenes of `width x height`.
+    Procedural {
+        /// Number of scenes.
+        count: usize,
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// Every image in a folder (sorted by name), used as it is.
+    Folder(PathBuf),
+}
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SynthOptions {
+    /// The output folder (created; reused when resuming).
+    pub out: PathBuf,
+    /// The pristine images.
+    pub source: SceneSource,
+    /// A set name (`live`, `tid2013`, `kadid10k`) or distortion names.
+    pub distortions: Vec<String>,
+    /// How many of the five levels (1..=5, spread evenly from mildest to most severe).
+    pub levels: u8,
+    /// The seed of scenes and distortions.
+    pub seed: u64,
+}
+
+/// What `generate` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SynthReport {
+    /// Pristine images.
+    pub references: usize,
+    /// Distorted images in the manifest.
+    pub distorted: usize,
+    /// Of those, images made in this run (the rest were found from an earlier run).
+    pub made: usize,
+    /// The manifest written.
+    pub manifest: PathBuf,
+}
+
+/// The description written beside the manifest.
+#[derive(Debug, Serialize)]
+struct Description<'a> {
+    generator: &'static str,
+    generator_version: &'static str,
+    seed: u64,
+    source: String,
+    levels: Vec<u8>,
+    labeller: String,
+    score: &'static str,
+    distortions: Vec<DistortionInfo>,
+    references: usize,
+    distorted: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct DistortionInfo {
+    name: &'static str,
+    description: &'static str,
+    parameters: Vec<f64>,
+}
+
+/// The levels used when `n` of the five are asked for: spread evenly, always including
+/// the mildest and (for n > 1) the most severe.
+pub fn chosen_levels(n: u8) -> Result<Vec<u8>> {
+    if !(1..=LEVELS).contains(&n) {
+        return Err(DataError::Config {
+            what: "levels",
+            reason: format!("{n} is not in 1..={LEVELS}"),
+        });
+    }
+    if n == 1 {
+        return Ok(vec![1]);
+    }
+    let span = f64::from(LEVELS - 1);
+    Ok((0..n)
+        .map(|k| 1 + (f64::from(k) * span / f64::from(n - 1)).round() as u8)
+        .collect())
+}
+
+fn resolve_distortions(names: &[String]) -> Result<Vec<Box<dyn Distortion>>> {
+    if let [one] = names
+        && let Ok(set) = distortion_set(one)
+    {
+        return Ok(set);
+    }
+    if names.is_empty() {
+        return Err(DataError::Config {
+            what: "distortions",
+            reason: "no set or distortion names given".to_string(),
+        });
+    }
+    names.iter().map(|n| distortion_by_name(n)).collect()
+}
+
+/// A seed for (scene, distortion, level) streams, independent of scheduling.
+fn stream_seed(seed: u64, scene: u64, what: u64) -> u64 {
+    let mut z =
+        seed ^ scene.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ what.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Writes `image` as PNG to `path` through a temporary file in the same folder.
+fn save_png_atomic(image: &RgbImage, path: &Path) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".partial-")
+        .tempfile_in(dir)
+        .map_err(crate::error::io(dir))?;
+    image
+        .write_to(
+            &mut std::io::BufWriter::new(tmp.as_file_mut()),
+            image::ImageFormat::Png,
+        )
+        .map_err(|e| DataError::Image {
+            path: path.to_path_buf(),
+            reason: format!("cannot encode PNG: {e}"),
+        })?;
+    tmp.persist(path).map_err(|e| DataError::Io {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
+/// An image from an earlier run, or `make()` saved now; the bool says whether it was made.
+fn reuse_or_make(path: &Path, make: impl FnOnce() -> Result<RgbImage>) -> Result<(RgbImage, bool)> {
+    if path.is_file()
+        && let Ok(image) = decode_rgb(path)
+    {
+        return Ok((image, false));
+    }
+    let image = make()?;
+    save_png_atomic(&image, path)?;
+    Ok((image, true))
+}
+
+/// The pristine images: (name, loader).
+fn scene_list(source: &SceneSource) -> Result<Vec<(String, Option<PathBuf>)>> {
+    match source {
+        SceneSource::Procedural {
+            count,
+            width,
+            height,
+        } => {
+            if *count == 0 {
+                return Err(DataError::Config {
+                    what: "scenes",
+                    reason: "at least one scene is needed".to_string(),
+                });
+            }
+            if *width < 32 || *height < 32 {
+                return Err(DataError::Config {
+                    what: "scene size",
+                    reason: format!("{width}x{height}: scenes need at least 32x32 pixels"),
+                });
+            }
+            Ok((0..*count)
+                .map(|k| (format!("scene{k:04}"), None))
+                .collect())
+        }
+        SceneSource::Folder(dir) => {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(crate::error::io(dir))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    let ext = p.extension().map(|e| e.to_string_lossy().to_lowercase());
+                    matches!(
+                        ext.as_deref(),
+                        Some("png" | "bmp" | "jpg" | "jpeg" | "tif" | "tiff")
+                    )
+                })
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(DataError::Empty {
+                    what: format!(
+                        "reference folder `{}` (no .png/.bmp/.jpg/.tif images)",
+                        dir.display()
+                    ),
+                });
+            }
+            Ok(files
+                .into_iter()
+                .map(|p| {
+                    let stem = p
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().to_string())
+                        .unwrap_or_default();
+                    (stem, Some(p))
+                })
+                .collect())
+        }
+    }
+}
+
+/// Generates the database described by `options`, scoring with `labeller`;
+/// `progress(done, total)` is called after each image.
+pub fn generate(
+    options: &SynthOptions,
+    labeller: &dyn Labeller,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<SynthReport> {
+    let distortions = resolve_distortions(&options.distortions)?;
+    let levels = chosen_levels(options.levels)?;
+    let scenes = scene_list(&options.source)?;
+    let (refs_dir, dist_dir) = (options.out.join("refs"), options.out.join("dist"));
+    for d in [&refs_dir, &dist_dir] {
+        std::fs::create_dir_all(d).map_err(crate::error::io(d))?;
+    }
+    let total = scenes.len() * distortions.len() * levels.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let per_scene: Vec<(Vec<Item>, usize)> = scenes
+        .par_iter()
+        .enumerate()
+        .map(|(s, (name, file))| {
+            let ref_path = refs_dir.join(format!("{name}.png"));
+            let (reference, _) = reuse_or_make(&ref_path, || match (file, &options.source) {
+                (Some(f), _) => decode_rgb(f),
+                (None, SceneSource::Procedural { width, height, .. }) => dead_leaves(
+                    *width,
+                    *height,
+                    stream_seed(options.seed, s as u64, u64::MAX),
+                    &SceneOptions::default(),
+                ),
+                (None, SceneSource::Folder(_)) => Err(DataError::Config {
+                    what: "scenes",
+                    reason: format!("no file for scene `{name}`"),
+                }),
+            })?;
+            if reference.width() < 32 || reference.height() < 32 {
+                return Err(DataError::Image {
+                    path: file.clone().unwrap_or(ref_path.clone()),
+                    reason: format!(
+                        "is {}x{}; references need at least 32x32 pixels",
+                        reference.width(),
+                        reference.height()
+                    ),
+                });
+            }
+            let mut items = Vec::new();
+            let mut made = 0;
+            for (d, distortion) in distortions.iter().enumerate() {
+                for &level in &levels {
+                    let file_name = format!("{name}_{}_{level}.png", distortion.name());
+                    let path = dist_dir.join(&file_name);
+                    let what = (d as u64) << 8 | u64::from(level);
+                    let (image, was_made) = reuse_or_make(&path, || {
+                        let mut rng =
+                            ChaCha8Rng::seed_from_u64(stream_seed(options.seed, s as u64, what));
+                        distortion.apply(&reference, level, &mut rng)
+                    })?;
+                    made += usize::from(was_made);
+                    let score =
+                        labeller
+                            .score(&reference, &image)
+                            .map_err(|e| DataError::Labeller {
+                                path: path.clone(),
+                                reason: e.to_string(),
+                            })?;
+                    items.push(Item {
+                        dist: path,
+                        reference: Some(ref_path.clone()),
+                        ref_id: Some(name.clone()),
+                        dist_type: Some(distortion.name().to_string()),
+                        dist_level: Some(u32::from(level)),
+                        raw_score: if labeller.lower_is_better() {
+                            -score
+                        } else {
+                            score
+                        },
+                        score: 0.0,
+                        score_std: None,
+                    });
+                    progress(
+                        done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                        total,
+                    );
+                }
+            }
+            Ok((items, made))
+        })
+        .collect::<Result<_>>()?;
+    let made = per_scene.iter().map(|(_, m)| m).sum();
+    let mut items: Vec<Item> = per_scene.into_iter().flat_map(|(i, _)| i).collect();
+    // Pseudo-MOS: the metric's value, kept raw; normalised over its observed range when it
+    // leaves [0, 1] (as the generic manifest reader does), so reading back agrees.
+    let (lo, hi) = items
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), i| {
+            (lo.min(i.raw_score), hi.max(i.raw_score))
+        });
+    let range = if lo >= 0.0 && hi <= 1.0 {
+        (0.0, 1.0)
+    } else if hi > lo {
+        (lo, hi)
+    } else {
+        (lo, lo + 1.0)
+    };
+    let label = LabelInfo {
+        kind: LabelKind::Mos,
+        higher_is_better: true,
+        range,
+        source: format!(
+            "pseudo-MOS: {} of each image against its reference",
+            labeller.name()
+        ),
+    };
+    for item in &mut items {
+        item.score = label.normalise(item.raw_score);
+    }
+    let manifest = Manifest {
+        database: "synthetic".to_string(),
+        root: options.out.clone(),
+        label,
+        items,
+    };
+    let manifest_path = options.out.join("manifest.csv");
+    write_manifest_csv(&manifest, &manifest_path)?;
+    let description = Description {
+        generator: "iqa synth (dead-leaves scenes)",
+        generator_version: GENERATOR_VERSION,
+        seed: options.seed,
+        source: match &options.source {
+            SceneSource::Procedural {
+                count,
+                width,
+                height,
+            } => {
+                format!("{count} dead-leaves scenes of {width}x{height}")
+            }
+            SceneSource::Folder(dir) => format!("the images in {}", dir.display()),
+        },
+        levels: levels.clone(),
+        labeller: labeller.name(),
+        score: if labeller.lower_is_better() {
+            "minus the labeller's value (it is lower-is-better), so that higher is better"
+        } else {
+            "the labeller's value; higher is better"
+        },
+        distortions: distortions
+            .iter()
+            .map(|d| DistortionInfo {
+                name: d.name(),
+                description: d.description(),
+                parameters: d.parameters().to_vec(),
+            })
+            .collect(),
+        references: scenes.len(),
+        distorted: manifest.items.len(),
+        note: None,
+    };
+    let json_path = options.out.join("synth.json");
+    let json = serde_json::to_vec_pretty(&description).map_err(|e| DataError::Json {
+        path: json_path.clone(),
+        reason: e.to_string(),
+    })?;
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(&options.out).map_err(crate::error::io(&options.out))?;
+    tmp.write_all(&json).map_err(crate::error::io(&json_path))?;
+    tmp.persist(&json_path).map_err(|e| DataError::Io {
+        path: json_path.clone(),
+        source: e.error,
+    })?;
+    Ok(SynthReport {
+        references: scenes.len(),
+        distorted: manifest.items.len(),
+        made,
+        manifest: manifest_path,
+    })
+}

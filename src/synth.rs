@@ -1,0 +1,44 @@
+//! Labelling synthetic databases with the full-reference metrics of `iqa-models`: the
+//! bridge that lets `iqa-data`'s generator stay independent of the models.
+
+use candle_core::Device;
+use image::{DynamicImage, RgbImage};
+
+use crate::data::DataError;
+use crate::data::synth::Labeller;
+use crate::models::fr::MetricOptions;
+use crate::models::{FullReferenceModel, full_reference_metric, score_images};
+
+/// A [`Labeller`] that scores with one full-reference metric on the CPU.
+pub struct MetricLabeller {
+    metric: Box<dyn FullReferenceModel>,
+}
+
+impl MetricLabeller {
+    /// The metric called `name` (`ms-ssim`, `ssim`, `psnr`, ...), with its default options.
+    pub fn new(name: &str) -> crate::models::Result<MetricLabeller> {
+        let metric = full_reference_metric(name, &MetricOptions::default(), &Device::Cpu)?;
+        Ok(MetricLabeller { metric })
+    }
+}
+
+impl Labeller for MetricLabeller {
+    fn name(&self) -> String {
+        self.metric.name().to_string()
+    }
+
+    fn lower_is_better(&self) -> bool {
+        self.metric.lower_is_better()
+    }
+
+    fn score(&self, reference: &RgbImage, distorted: &RgbImage) -> crate::data::Result<f64> {
+        let r = DynamicImage::ImageRgb8(reference.clone());
+        let d = DynamicImage::ImageRgb8(distorted.clone());
+        score_images(self.metric.as_ref(), &r, &d, &Device::Cpu)
+            .map(f64::from)
+            .map_err(|e| DataError::Labeller {
+                path: Default::default(),
+                reason: format!("{}: {e}", self.metric.name()),
+            })
+    }
+}

@@ -1,0 +1,90 @@
+//! `iqa synth` as a user runs it: a small database labelled by SSIM, read back by
+//! `iqa datasets check`.
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn iqa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iqa"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn synth_writes_a_loadable_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("db");
+    let out_s = out.to_str().unwrap();
+    let run = iqa(&[
+        "synth",
+        "--out",
+        out_s,
+        "--scenes",
+        "2",
+        "--size",
+        "96x64",
+        "--set",
+        "jpeg,gblur",
+        "--levels",
+        "2",
+        "--labeller",
+        "ssim",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(
+        (v["references"].clone(), v["distorted"].clone()),
+        (2.into(), 8.into())
+    );
+    let csv = out.join("manifest.csv");
+    let check = iqa(&[
+        "datasets",
+        "check",
+        "--kind",
+        "manifest",
+        "--root",
+        csv.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let c: Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(
+        (
+            c["distorted"].clone(),
+            c["references"].clone(),
+            c["distortion_types"].clone()
+        ),
+        (8.into(), 2.into(), 2.into())
+    );
+    // SSIM pseudo-MOS lies in (0, 1].
+    assert!(c["score_min"].as_f64().unwrap() > 0.0 && c["score_max"].as_f64().unwrap() <= 1.0);
+    let desc: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("synth.json")).unwrap()).unwrap();
+    assert_eq!(desc["labeller"], "ssim");
+
+    for (args, needle) in [
+        (vec!["--labeller", "ssimm"], "ssim"),
+        (vec!["--size", "96by64"], "WIDTHxHEIGHT"),
+        (vec!["--set", "tid2014"], "tid2014"),
+    ] {
+        let mut all = vec!["synth", "--out", out_s, "--scenes", "1"];
+        all.extend(args);
+        let r = iqa(&all);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(!r.status.success() && err.contains(needle), "{err}");
+    }
+}
