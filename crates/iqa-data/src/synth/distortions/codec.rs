@@ -235,6 +235,39 @@ mod tests {
 
     use super::*;
 
+    /// The luminance quantisation table's DC step as libjpeg's `jpeg_quality_scaling`
+    /// makes it from the standard table (whose DC entry is 16).
+    fn ijg_dc_step(quality: u32) -> u32 {
+        let scale = if quality < 50 {
+            5000 / quality
+        } else {
+            200 - 2 * quality
+        };
+        ((16 * scale + 50) / 100).clamp(1, 255)
+    }
+
+    #[test]
+    fn jpeg_is_encoded_at_the_table_quality() {
+        let image = RgbImage::from_fn(32, 24, |x, y| {
+            image::Rgb([(x * 8) as u8, (y * 10) as u8, 60])
+        });
+        for quality in JPEG_QUALITY {
+            let bytes = encode_jpeg(&image, quality as u8).unwrap();
+            // The first DQT segment (FF DB, length, Pq/Tq = 0) holds the luminance table;
+            // its first entry is the DC step.
+            let at = bytes.windows(2).position(|w| w == [0xFF, 0xDB]).unwrap();
+            assert_eq!(bytes[at + 4], 0, "8-bit table 0");
+            assert_eq!(
+                u32::from(bytes[at + 5]),
+                ijg_dc_step(quality as u32),
+                "quality {quality}"
+            );
+            let decoded =
+                image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).unwrap();
+            assert_eq!((decoded.width(), decoded.height()), (32, 24));
+        }
+    }
+
     /// A 128x96 image with edges and texture.
     fn image() -> RgbImage {
         RgbImage::from_fn(128, 96, |x, y| {
