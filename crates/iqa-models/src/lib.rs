@@ -18,6 +18,7 @@
 mod device;
 mod error;
 pub mod fr;
+pub mod hiqa;
 mod image_tensor;
 
 pub use device::parse_device;

@@ -1,0 +1,102 @@
+//! The sizes of the Hallucinated-IQA networks. The paper gives the topology (its Fig. 2)
+//! but few sizes; every field says what it is and why its preset value was chosen.
+
+use serde::{Deserialize, Serialize};
+
+/// The sizes of G, R and D.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HiqaConfig {
+    /// Preset name this config started from (`paper`, `tiny` or `custom`).
+    pub preset: String,
+    /// G: channels inside the hourglass stacks. `paper`: 256, the width of the stacked
+    /// hourglass networks (Newell et al. 2016) that the figure's G follows.
+    pub g_width: usize,
+    /// G: number of hourglass stacks. `paper`: 2, the least the figure shows ("Stack 1 ...
+    /// Stack n") and enough for intermediate refinement.
+    pub g_stacks: usize,
+    /// G: recursion depth of each hourglass (2x2 poolings). 4 as in the hourglass paper.
+    pub g_depth: usize,
+    /// R: channels of the stems and of the first ResNet-18 stage (then x2, x4, x8).
+    /// `paper`: 64, ResNet-18's.
+    pub r_width: usize,
+    /// R: width of the projection f of G's high-level features before fusion. `paper`:
+    /// 256 (half of R's 512 pooled features, so neither side dominates the concatenation).
+    pub fusion_width: usize,
+    /// R: width of the hidden fully connected layer. `paper`: 512.
+    pub hidden_width: usize,
+    /// D: channels of its first convolution (doubled at each of its four strided layers).
+    /// `paper`: 64, the usual PatchGAN/DCGAN discriminator width.
+    pub d_width: usize,
+    /// Training patch side, pixels. `paper`: 256 (the paper's patches).
+    pub patch: usize,
+}
+
+impl HiqaConfig {
+    /// As close to the paper's figure and the hourglass literature as the text allows.
+    pub fn paper() -> HiqaConfig {
+        HiqaConfig {
+            preset: "paper".to_string(),
+            g_width: 256,
+            g_stacks: 2,
+            g_depth: 4,
+            r_width: 64,
+            fusion_width: 256,
+            hidden_width: 512,
+            d_width: 64,
+            patch: 256,
+        }
+    }
+
+    /// The same topology, narrow and shallow: what tests and the CPU quick start use
+    /// (a training step on 8 patches of 64x64 takes well under a second on 2 cores).
+    pub fn tiny() -> HiqaConfig {
+        HiqaConfig {
+            preset: "tiny".to_string(),
+            g_width: 16,
+            g_stacks: 2,
+            g_depth: 2,
+            r_width: 8,
+            fusion_width: 16,
+            hidden_width: 32,
+            d_width: 8,
+            patch: 64,
+        }
+    }
+
+    /// The preset called `name`.
+    pub fn preset(name: &str) -> crate::Result<HiqaConfig> {
+        match name {
+            "paper" => Ok(HiqaConfig::paper()),
+            "tiny" => Ok(HiqaConfig::tiny()),
+            other => Err(crate::ModelError::Config(format!(
+                "unknown preset `{other}`; presets: paper, tiny"
+            ))),
+        }
+    }
+
+    /// Checks that every size is usable.
+    pub fn validate(&self) -> crate::Result<()> {
+        let fields = [
+            ("g_width", self.g_width),
+            ("g_stacks", self.g_stacks),
+            ("g_depth", self.g_depth),
+            ("r_width", self.r_width),
+            ("fusion_width", self.fusion_width),
+            ("hidden_width", self.hidden_width),
+            ("d_width", self.d_width),
+            ("patch", self.patch),
+        ];
+        if let Some((name, _)) = fields.iter().find(|(_, v)| *v == 0) {
+            return Err(crate::ModelError::Config(format!(
+                "{name} must be at least 1"
+            )));
+        }
+        if self.g_width % 4 != 0 || self.g_width < 4 {
+            return Err(crate::ModelError::Config(format!(
+                "g_width {} must be a multiple of 4 (the stem uses g_width / 4 and / 2)",
+                self.g_width
+            )));
+        }
+        Ok(())
+    }
+}

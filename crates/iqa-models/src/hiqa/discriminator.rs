@@ -1,0 +1,65 @@
+//! D, the IQA-discriminator: a convolutional encoder that gives the logit of "this
+//! reference is real" for a true or a hallucinated reference. Four strided 4x4
+//! convolutions (widths d, 2d, 4d, 8d; batch norm after the first; LeakyReLU 0.2), global
+//! average pooling, one linear layer. The paper shows only "an encoder"; this is the
+//! DCGAN-style encoder GAN discriminators commonly use.
+
+use candle_core::{D, Module, ModuleT, Tensor};
+use candle_nn::{BatchNorm, Conv2d, Conv2dConfig, Linear, VarBuilder, batch_norm, conv2d, linear};
+
+use super::config::HiqaConfig;
+use crate::Result;
+
+/// The discriminator D.
+#[derive(Debug, Clone)]
+pub struct Discriminator {
+    convs: Vec<(Conv2d, Option<BatchNorm>)>,
+    head: Linear,
+}
+
+impl Discriminator {
+    /// D with the sizes of `config`, its tensors under `vb`.
+    pub fn new(config: &HiqaConfig, vb: VarBuilder) -> Result<Self> {
+        config.validate()?;
+        let cfg = Conv2dConfig {
+            padding: 1,
+            stride: 2,
+            ..Conv2dConfig::default()
+        };
+        let mut convs = Vec::new();
+        let mut cin = 3;
+        for k in 0..4 {
+            let cout = config.d_width << k;
+            let bn = if k == 0 {
+                None
+            } else {
+                Some(batch_norm(cout, 1e-5, vb.pp(format!("bn{k}")))?)
+            };
+            convs.push((conv2d(cin, cout, 4, cfg, vb.pp(format!("conv{k}")))?, bn));
+            cin = cout;
+        }
+        Ok(Discriminator {
+            convs,
+            head: linear(cin, 1, vb.pp("head"))?,
+        })
+    }
+
+    /// The logits (`N`) that each image of `reference` (`N x 3 x H x W`) is a real one.
+    pub fn forward(&self, reference: &Tensor, train: bool) -> Result<Tensor> {
+        let mut x = reference.clone();
+        for (conv, bn) in &self.convs {
+            x = conv.forward(&x)?;
+            if let Some(bn) = bn {
+                x = bn.forward_t(&x, train)?;
+            }
+            x = candle_nn::ops::leaky_relu(&x, 0.2)?;
+        }
+        let pooled = x.mean(D::Minus1)?.mean(D::Minus1)?;
+        Ok(self.head.forward(&pooled)?.squeeze(1)?)
+    }
+
+    /// The probabilities (`N`) that each image is real.
+    pub fn probability(&self, reference: &Tensor, train: bool) -> Result<Tensor> {
+        Ok(candle_nn::ops::sigmoid(&self.forward(reference, train)?)?)
+    }
+}

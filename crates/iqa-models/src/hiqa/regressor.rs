@@ -1,0 +1,175 @@
+//! R, the hallucination-guided quality regression network (Fig. 2): a stem for the
+//! distorted image and one for the discrepancy map |I_d - I_sh|, summed entrywise; conv,
+//! down-sampling; the eight residual units of ResNet-18 in four stages; global pooling;
+//! fusion with a linear projection f of G's high-level features; FC, FC -> score.
+
+use candle_core::{D, Module, Tensor};
+use candle_nn::{Linear, VarBuilder, linear};
+
+use super::blocks::{BasicBlock, ConvBnRelu};
+use super::config::HiqaConfig;
+use crate::Result;
+
+/// Which parts of R are on: the full model and the paper's ablations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RegressorMode {
+    /// Use the discrepancy map (off: the paper's baseline BL, the distorted image alone).
+    pub discrepancy: bool,
+    /// Fuse G's high-level features (off: no fusion, as R_pre and the ablation).
+    pub fusion: bool,
+}
+
+impl RegressorMode {
+    /// The full model: discrepancy map and fusion.
+    pub const FULL: RegressorMode = RegressorMode {
+        discrepancy: true,
+        fusion: true,
+    };
+    /// Discrepancy map without fusion (R_pre of the supplement).
+    pub const NO_FUSION: RegressorMode = RegressorMode {
+        discrepancy: true,
+        fusion: false,
+    };
+    /// The baseline BL: the distorted image only.
+    pub const BASELINE: RegressorMode = RegressorMode {
+        discrepancy: false,
+        fusion: false,
+    };
+}
+
+/// The regressor R.
+#[derive(Debug, Clone)]
+pub struct Regressor {
+    mode: RegressorMode,
+    stem_image: (ConvBnRelu, BasicBlock),
+    stem_map: Option<(ConvBnRelu, BasicBlock)>,
+    conv: ConvBnRelu,
+    stages: Vec<BasicBlock>,
+    project: Option<Linear>,
+    fc1: Linear,
+    fc2: Linear,
+}
+
+impl Regressor {
+    /// R with the sizes of `config` in `mode`, its tensors under `vb`.
+    pub fn new(config: &HiqaConfig, mode: RegressorMode, vb: VarBuilder) -> Result<Self> {
+        config.validate()?;
+        let c = config.r_width;
+        let stem = |vb: VarBuilder| -> Result<(ConvBnRelu, BasicBlock)> {
+            Ok((
+                ConvBnRelu::new(3, c, 3, 1, vb.pp("conv"))?,
+                BasicBlock::new(c, c, 1, vb.pp("res"))?,
+            ))
+        };
+        let mut stages = Vec::new();
+        let mut cin = c;
+        for (s, mult) in [1, 2, 4, 8].into_iter().enumerate() {
+            let cout = c * mult;
+            let stride = if s == 0 { 1 } else { 2 };
+            stages.push(BasicBlock::new(
+                cin,
+                cout,
+                stride,
+                vb.pp(format!("layer{}.0", s + 1)),
+            )?);
+            stages.push(BasicBlock::new(
+                cout,
+                cout,
+                1,
+                vb.pp(format!("layer{}.1", s + 1)),
+            )?);
+            cin = cout;
+        }
+        let fused = 8 * c + if mode.fusion { config.fusion_width } else { 0 };
+        Ok(Regressor {
+            mode,
+            stem_image: stem(vb.pp("stem_image"))?,
+            stem_map: if mode.discrepancy {
+                Some(stem(vb.pp("stem_map"))?)
+            } else {
+                None
+            },
+            conv: ConvBnRelu::new(c, c, 3, 1, vb.pp("conv"))?,
+            stages,
+            project: if mode.fusion {
+                Some(linear(
+                    config.g_width,
+                    config.fusion_width,
+                    vb.pp("project"),
+                )?)
+            } else {
+                None
+            },
+            fc1: linear(fused, config.hidden_width, vb.pp("fc1"))?,
+            fc2: linear(config.hidden_width, 1, vb.pp("fc2"))?,
+        })
+    }
+
+    /// The mode R was built in.
+    pub fn mode(&self) -> RegressorMode {
+        self.mode
+    }
+
+    /// The outputs of R's four stages (finest first) for `distorted` with the reference
+    /// estimate `reference` (ignored by the baseline mode): the `phi_k` of the
+    /// quality-aware perceptual loss.
+    pub fn feature_maps(
+        &self,
+        distorted: &Tensor,
+        reference: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Vec<Tensor>> {
+        let (conv, res) = &self.stem_image;
+        let mut x = res.forward(&conv.forward(distorted, train)?, train)?;
+        if let Some((conv, res)) = &self.stem_map {
+            let reference = reference.ok_or_else(|| {
+                crate::ModelError::Config(
+                    "R uses the discrepancy map: give it a reference estimate".to_string(),
+                )
+            })?;
+            let map = (distorted - reference)?.abs()?;
+            x = (x + res.forward(&conv.forward(&map, train)?, train)?)?;
+        }
+        let x = self.conv.forward(&x, train)?;
+        let (_, _, h, w) = x.dims4()?;
+        let mut x = if h >= 2 && w >= 2 {
+            x.max_pool2d(2)?
+        } else {
+            x
+        };
+        let mut maps = Vec::with_capacity(4);
+        for pair in self.stages.chunks(2) {
+            for block in pair {
+                x = block.forward(&x, train)?;
+            }
+            maps.push(x.clone());
+        }
+        Ok(maps)
+    }
+
+    /// Scores `distorted` (`N x 3 x H x W`), given the reference estimate (G's hallucination,
+    /// or in oracle mode the true reference) and G's high-level features; those not used by
+    /// the mode may be `None`. Returns `N` scores.
+    pub fn forward(
+        &self,
+        distorted: &Tensor,
+        reference: Option<&Tensor>,
+        g_features: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor> {
+        let maps = self.feature_maps(distorted, reference, train)?;
+        let last = maps
+            .last()
+            .ok_or_else(|| crate::ModelError::Config("R has no stages".to_string()))?;
+        let mut pooled = last.mean(D::Minus1)?.mean(D::Minus1)?;
+        if let Some(project) = &self.project {
+            let g = g_features.ok_or_else(|| {
+                crate::ModelError::Config("R fuses G's features: give them".to_string())
+            })?;
+            let g = project.forward(&g.mean(D::Minus1)?.mean(D::Minus1)?)?;
+            pooled = Tensor::cat(&[&pooled, &g], 1)?;
+        }
+        let hidden = self.fc1.forward(&pooled)?.relu()?;
+        Ok(self.fc2.forward(&hidden)?.squeeze(1)?)
+    }
+}
