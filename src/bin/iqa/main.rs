@@ -2,6 +2,7 @@
 //! files and calls the library crates.
 
 mod atomic;
+mod bench;
 mod compare;
 mod csv_table;
 mod datasets;
@@ -39,6 +40,8 @@ enum Command {
     Fr(fr::FrArgs),
     /// Generate a synthetic IQA database (scenes, graded distortions, pseudo-MOS).
     Synth(synth::SynthArgs),
+    /// Patches per second of the Hallucinated-IQA networks on a device.
+    Bench(bench::BenchArgs),
     /// Check, export and split the public IQA databases.
     #[command(subcommand)]
     Datasets(datasets::DatasetsCommand),
@@ -62,6 +65,7 @@ fn main() -> std::process::ExitCode {
         Command::Fr(args) => fr::run(&args),
         Command::Datasets(command) => datasets::run(&command),
         Command::Synth(args) => synth::run(&args),
+        Command::Bench(args) => bench::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 mod blocks;
 mod config;
 mod discriminator;
+pub mod flops;
 mod generator;
 mod hourglass;
 mod init;

@@ -1,0 +1,179 @@
+//! `iqa bench`: patches per second of the Hallucinated-IQA networks on a device (forward
+//! passes and one training step of each network), so that a CUDA build can be measured on
+//! a GPU machine where criterion cannot run.
+
+use anyhow::{Context, Result};
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{Optimizer, SGD};
+use iqa::models::hiqa::flops::{discriminator_macs, generator_macs, regressor_macs};
+use iqa::models::hiqa::losses::{
+    LossWeights, adversarial_loss, discriminator_loss, generator_loss, pixel_loss, regression_loss,
+};
+use iqa::models::hiqa::{HiqaConfig, HiqaNetworks, RegressorMode};
+use iqa::models::parse_device;
+
+/// Arguments of `iqa bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Device: cpu or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Network sizes: tiny or paper.
+    #[arg(long, default_value = "tiny")]
+    pub preset: String,
+    /// Batch sizes, comma-separated.
+    #[arg(long, default_value = "1,8,32")]
+    pub batch: String,
+    /// Patch side (default: the preset's).
+    #[arg(long)]
+    pub patch: Option<usize>,
+    /// Seconds to spend on each measurement (after one warm-up call).
+    #[arg(long, default_value_t = 2.0)]
+    pub seconds: f64,
+    /// One JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Measurement {
+    what: &'static str,
+    batch: usize,
+    patch: usize,
+    patches_per_s: f64,
+    gflop_per_patch: f64,
+}
+
+/// Calls `step` once to warm up, then until `seconds` have passed; returns calls per second.
+fn time(device: &Device, seconds: f64, mut step: impl FnMut() -> Result<()>) -> Result<f64> {
+    step()?;
+    device.synchronize()?;
+    let start = std::time::Instant::now();
+    let mut calls = 0u32;
+    while calls == 0 || start.elapsed().as_secs_f64() < seconds {
+        step()?;
+        calls += 1;
+    }
+    device.synchronize()?;
+    Ok(f64::from(calls) / start.elapsed().as_secs_f64())
+}
+
+/// Runs `iqa bench`.
+pub fn run(args: &BenchArgs) -> Result<()> {
+    let device = parse_device(&args.device)?;
+    let config = HiqaConfig::preset(&args.preset)?;
+    let patch = args.patch.unwrap_or(config.patch);
+    let batches: Vec<usize> = args
+        .batch
+        .split(',')
+        .map(|b| b.trim().parse::<usize>().ok().filter(|&b| b > 0))
+        .collect::<Option<_>>()
+        .with_context(|| {
+            format!(
+                "--batch `{}`: expected positive integers, comma-separated",
+                args.batch
+            )
+        })?;
+    let nets = HiqaNetworks::new(&config, RegressorMode::FULL, &device, 0)?;
+    let weights = LossWeights::default();
+    let gflop = |macs: u64| 2.0 * macs as f64 / 1e9;
+    let (g_f, r_f, d_f) = (
+        gflop(generator_macs(&config, patch, patch)),
+        gflop(regressor_macs(&config, true, true, patch, patch)),
+        gflop(discriminator_macs(&config, patch, patch)),
+    );
+    let mut g_opt = SGD::new(nets.g_vars.all_vars(), 1e-4)?;
+    let mut r_opt = SGD::new(nets.r_vars.all_vars(), 1e-4)?;
+    let mut d_opt = SGD::new(nets.d_vars.all_vars(), 1e-4)?;
+    let mut results = Vec::new();
+    for &n in &batches {
+        let x = Tensor::rand(0f32, 1f32, (n, 3, patch, patch), &device)?;
+        let reference = Tensor::rand(0f32, 1f32, (n, 3, patch, patch), &device)?;
+        let target = Tensor::rand(0f32, 1f32, n, &device)?;
+        let g0 = nets.generator.forward(&x, false)?;
+        let mut record = |what: &'static str, per_s: f64, gf: f64| {
+            tracing::info!(
+                what,
+                batch = n,
+                patches_per_s = per_s * n as f64,
+                "measured"
+            );
+            results.push(Measurement {
+                what,
+                batch: n,
+                patch,
+                patches_per_s: per_s * n as f64,
+                gflop_per_patch: gf,
+            });
+        };
+        let per_s = time(&device, args.seconds, || {
+            nets.regressor
+                .forward(&x, Some(&g0.image), Some(&g0.features), false)?
+                .to_dtype(DType::F32)?;
+            Ok(())
+        })?;
+        record("R forward", per_s, r_f);
+        let per_s = time(&device, args.seconds, || {
+            let g = nets.generator.forward(&x, false)?;
+            nets.regressor
+                .forward(&x, Some(&g.image), Some(&g.features), false)?;
+            Ok(())
+        })?;
+        record("G+R forward", per_s, g_f + r_f);
+        let per_s = time(&device, args.seconds, || {
+            // L_G without the VGG19 term: L_p and L_adv through D (and R for d_fake's sake).
+            let g = nets.generator.forward(&x, true)?;
+            let fake = nets.discriminator.forward(&g.image, false)?;
+            let loss = generator_loss(
+                &pixel_loss(&g.image, &reference)?,
+                &Tensor::zeros((), DType::F32, &device)?,
+                &adversarial_loss(&fake)?,
+                &weights,
+            )?;
+            g_opt.backward_step(&loss)?;
+            Ok(())
+        })?;
+        record("G train step", per_s, g_f + d_f);
+        let per_s = time(&device, args.seconds, || {
+            let g = nets.generator.forward(&x, false)?;
+            let (image, features) = (g.image.detach(), g.features.detach());
+            let s = nets
+                .regressor
+                .forward(&x, Some(&image), Some(&features), true)?;
+            r_opt.backward_step(&regression_loss(&s, &target)?)?;
+            Ok(())
+        })?;
+        record("R train step", per_s, g_f + r_f);
+        let per_s = time(&device, args.seconds, || {
+            let fake_image = g0.image.detach();
+            let real = nets.discriminator.forward(&reference, true)?;
+            let fake = nets.discriminator.forward(&fake_image, true)?;
+            let d_fake = Tensor::zeros(n, DType::F32, &device)?;
+            d_opt.backward_step(&discriminator_loss(&real, &fake, &d_fake)?)?;
+            Ok(())
+        })?;
+        record("D train step", per_s, 2.0 * d_f);
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"device": args.device, "preset": args.preset, "results": results})
+        );
+    } else {
+        println!(
+            "{} preset on {}, {patch}x{patch} patches",
+            args.preset, args.device
+        );
+        println!(
+            "{:<14} {:>6} {:>14} {:>16}",
+            "what", "batch", "patches/s", "GFLOP/patch"
+        );
+        for m in &results {
+            println!(
+                "{:<14} {:>6} {:>14.2} {:>16.3}",
+                m.what, m.batch, m.patches_per_s, m.gflop_per_patch
+            );
+        }
+    }
+    Ok(())
+}
