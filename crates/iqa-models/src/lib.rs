@@ -20,8 +20,10 @@ mod error;
 pub mod fr;
 pub mod hiqa;
 mod image_tensor;
+pub mod nr;
 
 pub use device::parse_device;
 pub use error::{ModelError, Result};
 pub use fr::{FullReferenceModel, full_reference_metric, score_images};
 pub use image_tensor::{image_to_tensor, load_image};
+pub use nr::{NoReferenceModel, score_whole_image};

@@ -9,6 +9,7 @@ mod datasets;
 mod eval;
 mod format;
 mod fr;
+mod score;
 mod synth;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +41,8 @@ enum Command {
     Fr(fr::FrArgs),
     /// Generate a synthetic IQA database (scenes, graded distortions, pseudo-MOS).
     Synth(synth::SynthArgs),
+    /// No-reference quality of images with a saved model.
+    Score(score::ScoreArgs),
     /// Patches per second of the Hallucinated-IQA networks on a device.
     Bench(bench::BenchArgs),
     /// Check, export and split the public IQA databases.
@@ -66,6 +69,7 @@ fn main() -> std::process::ExitCode {
         Command::Datasets(command) => datasets::run(&command),
         Command::Synth(args) => synth::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Score(args) => score::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -10,6 +10,7 @@ mod generator;
 mod hourglass;
 mod init;
 pub mod losses;
+pub mod model_file;
 mod regressor;
 
 use candle_core::{DType, Device};
@@ -79,5 +80,31 @@ impl HiqaNetworks {
             r_vars,
             d_vars,
         })
+    }
+}
+
+impl std::fmt::Debug for HiqaNetworks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HiqaNetworks")
+            .field("config", &self.config)
+            .field("mode", &self.regressor.mode())
+            .finish_non_exhaustive()
+    }
+}
+
+impl crate::nr::NoReferenceModel for HiqaNetworks {
+    fn name(&self) -> String {
+        format!("hallucinated-iqa ({})", self.config.preset)
+    }
+
+    /// G then R in inference mode (R alone in the baseline mode).
+    fn predict(&self, distorted: &candle_core::Tensor) -> crate::Result<candle_core::Tensor> {
+        let mode = self.regressor.mode();
+        if !mode.discrepancy && !mode.fusion {
+            return self.regressor.forward(distorted, None, None, false);
+        }
+        let g = self.generator.forward(distorted, false)?;
+        self.regressor
+            .forward(distorted, Some(&g.image), Some(&g.features), false)
     }
 }
