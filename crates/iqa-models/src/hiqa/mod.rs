@@ -12,6 +12,7 @@ mod init;
 pub mod losses;
 pub mod model_file;
 mod regressor;
+pub mod vgg19;
 
 use candle_core::{DType, Device};
 use candle_nn::{VarBuilder, VarMap};
