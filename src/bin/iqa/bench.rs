@@ -9,7 +9,9 @@ use iqa::models::hiqa::flops::{discriminator_macs, generator_macs, regressor_mac
 use iqa::models::hiqa::losses::{
     LossWeights, adversarial_loss, discriminator_loss, generator_loss, pixel_loss, regression_loss,
 };
-use iqa::models::hiqa::{HiqaConfig, HiqaNetworks, RegressorMode};
+use iqa::models::hiqa::losses::{perceptual_loss, quality_loss};
+use iqa::models::hiqa::vgg19::{Vgg19Features, vgg_loss};
+use iqa::models::hiqa::{HiqaConfig, HiqaNetworks, Regressor, RegressorMode, frozen};
 use iqa::models::parse_device;
 
 /// Arguments of `iqa bench`.
@@ -75,6 +77,15 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             )
         })?;
     let nets = HiqaNetworks::new(&config, RegressorMode::FULL, &device, 0)?;
+    // The G step's perceptual terms: VGG19 (random weights: the cost is the same) and a
+    // frozen R_pre (a copy of a fresh no-fusion R).
+    let vgg = Vgg19Features::random_for_tests(0, &config.vgg_taps, &device)?;
+    let pre = HiqaNetworks::new(&config, RegressorMode::NO_FUSION, &device, 1)?;
+    let r_pre = Regressor::new(
+        &config,
+        RegressorMode::NO_FUSION,
+        frozen(&pre.r_vars, &device)?.pp("r"),
+    )?;
     let weights = LossWeights::default();
     let gflop = |macs: u64| 2.0 * macs as f64 / 1e9;
     let (g_f, r_f, d_f) = (
@@ -82,6 +93,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         gflop(regressor_macs(&config, true, true, patch, patch)),
         gflop(discriminator_macs(&config, patch, patch)),
     );
+    let vgg_f = gflop(vgg.macs(patch, patch));
+    let pre_f = gflop(regressor_macs(&config, true, false, patch, patch));
     let mut g_opt = SGD::new(nets.g_vars.all_vars(), 1e-4)?;
     let mut r_opt = SGD::new(nets.r_vars.all_vars(), 1e-4)?;
     let mut d_opt = SGD::new(nets.d_vars.all_vars(), 1e-4)?;
@@ -121,19 +134,24 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         })?;
         record("G+R forward", per_s, g_f + r_f);
         let per_s = time(&device, args.seconds, || {
-            // L_G without the VGG19 term: L_p and L_adv through D (and R for d_fake's sake).
+            // L_G of Eq. 4: L_p, L_s = L_v + lambda L_q, L_adv through D.
             let g = nets.generator.forward(&x, true)?;
             let fake = nets.discriminator.forward(&g.image, false)?;
+            let l_s = perceptual_loss(
+                &vgg_loss(&vgg, &g.image, &reference)?,
+                &quality_loss(&r_pre, &x, &g.image, &reference)?,
+                weights.quality,
+            )?;
             let loss = generator_loss(
                 &pixel_loss(&g.image, &reference)?,
-                &Tensor::zeros((), DType::F32, &device)?,
+                &l_s,
                 &adversarial_loss(&fake)?,
                 &weights,
             )?;
             g_opt.backward_step(&loss)?;
             Ok(())
         })?;
-        record("G train step", per_s, g_f + d_f);
+        record("G train step", per_s, g_f + d_f + 2.0 * (vgg_f + pre_f));
         let per_s = time(&device, args.seconds, || {
             let g = nets.generator.forward(&x, false)?;
             let (image, features) = (g.image.detach(), g.features.detach());

@@ -29,6 +29,15 @@ pub struct HiqaConfig {
     pub d_width: usize,
     /// Training patch side, pixels. `paper`: 256 (the paper's patches).
     pub patch: usize,
+    /// VGG19 ReLU taps of L_v (torchvision indices). `paper`: relu2_2, relu3_4, relu4_4
+    /// (see `vgg19::DEFAULT_TAPS`); `tiny`: relu1_2 only, since the deeper layers cost more
+    /// than the whole tiny G and would make its CPU training step take seconds.
+    #[serde(default = "default_taps")]
+    pub vgg_taps: Vec<usize>,
+}
+
+fn default_taps() -> Vec<usize> {
+    super::vgg19::DEFAULT_TAPS.to_vec()
 }
 
 impl HiqaConfig {
@@ -44,6 +53,7 @@ impl HiqaConfig {
             hidden_width: 512,
             d_width: 64,
             patch: 256,
+            vgg_taps: default_taps(),
         }
     }
 
@@ -60,6 +70,7 @@ impl HiqaConfig {
             hidden_width: 32,
             d_width: 8,
             patch: 64,
+            vgg_taps: vec![3],
         }
     }
 

@@ -134,6 +134,20 @@ impl Vgg19Features {
         )
     }
 
+    /// Multiply-accumulates of one forward pass on an `h x w` image (up to the last tap).
+    pub fn macs(&self, h: usize, w: usize) -> u64 {
+        let last = self.taps.iter().copied().max().unwrap_or(0);
+        let (mut h, mut w, mut total) = (h, w, 0u64);
+        for layer in LAYERS {
+            match layer {
+                Some((i, cin, cout)) if i < last => total += (cin * cout * 9 * h * w) as u64,
+                Some(_) => break,
+                None => (h, w) = (h / 2, w / 2),
+            }
+        }
+        total
+    }
+
     /// The tapped feature maps of `x` (`N x 3 x H x W` in [0, 1]), in tap order.
     pub fn forward(&self, x: &Tensor) -> Result<Vec<Tensor>> {
         let mut h = x.broadcast_sub(&self.mean)?.broadcast_div(&self.std)?;
