@@ -6,6 +6,7 @@
 //! augmentation ([`patch`]) and a batcher that turns items into `N x 3 x S x S` tensors
 //! ([`PatchBatcher`]).
 
+mod atomic;
 mod batcher;
 pub mod databases;
 mod error;

@@ -149,15 +149,8 @@ impl SplitSet {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(crate::error::io(dir))?;
-        tmp.write_all(&json).map_err(crate::error::io(path))?;
-        tmp.persist(path).map_err(|e| DataError::Io {
-            path: path.to_path_buf(),
-            source: e.error,
+        crate::atomic::write_atomic(path, |out| {
+            out.write_all(&json).map_err(crate::error::io(path))
         })?;
         Ok(())
     }

@@ -2,7 +2,6 @@
 //! relative to the CSV's folder, empty cells where unknown, `score` higher-is-better. Any
 //! database can be described this way; `iqa datasets export` writes one from a loader.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{RawItem, finish, parse_number, stem};
@@ -154,9 +153,8 @@ pub fn write_manifest_csv(manifest: &Manifest, path: &Path) -> Result<()> {
         let absolute = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         relative_to(&absolute, &base)
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(crate::error::io(&dir))?;
-    {
-        let mut w = csv::Writer::from_writer(tmp.as_file_mut());
+    crate::atomic::write_atomic(path, |out| {
+        let mut w = csv::Writer::from_writer(out);
         let csv_err = |e: csv::Error| DataError::Io {
             path: path.to_path_buf(),
             source: std::io::Error::other(e.to_string()),
@@ -178,11 +176,7 @@ pub fn write_manifest_csv(manifest: &Manifest, path: &Path) -> Result<()> {
             .map_err(csv_err)?;
         }
         w.flush().map_err(crate::error::io(path))?;
-    }
-    tmp.as_file_mut().flush().map_err(crate::error::io(path))?;
-    tmp.persist(path).map_err(|e| DataError::Io {
-        path: path.to_path_buf(),
-        source: e.error,
+        Ok(())
     })?;
     Ok(())
 }

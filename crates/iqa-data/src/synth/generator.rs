@@ -147,25 +147,14 @@ fn stream_seed(seed: u64, scene: u64, what: u64) -> u64 {
 
 /// Writes `image` as PNG to `path` through a temporary file in the same folder.
 fn save_png_atomic(image: &RgbImage, path: &Path) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".partial-")
-        .tempfile_in(dir)
-        .map_err(crate::error::io(dir))?;
-    image
-        .write_to(
-            &mut std::io::BufWriter::new(tmp.as_file_mut()),
-            image::ImageFormat::Png,
-        )
-        .map_err(|e| DataError::Image {
-            path: path.to_path_buf(),
-            reason: format!("cannot encode PNG: {e}"),
-        })?;
-    tmp.persist(path).map_err(|e| DataError::Io {
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    Ok(())
+    crate::atomic::write_atomic(path, |out| {
+        image
+            .write_to(out, image::ImageFormat::Png)
+            .map_err(|e| DataError::Image {
+                path: path.to_path_buf(),
+                reason: format!("cannot encode PNG: {e}"),
+            })
+    })
 }
 
 /// An image from an earlier run, or `make()` saved now; the bool says whether it was made.
@@ -400,12 +389,8 @@ pub fn generate(
         path: json_path.clone(),
         reason: e.to_string(),
     })?;
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(&options.out).map_err(crate::error::io(&options.out))?;
-    tmp.write_all(&json).map_err(crate::error::io(&json_path))?;
-    tmp.persist(&json_path).map_err(|e| DataError::Io {
-        path: json_path.clone(),
-        source: e.error,
+    crate::atomic::write_atomic(&json_path, |out| {
+        out.write_all(&json).map_err(crate::error::io(&json_path))
     })?;
     Ok(SynthReport {
         references: scenes.len(),
