@@ -59,15 +59,6 @@ pub struct PatchBatcher {
     with_reference: bool,
 }
 
-/// Mixes seed, epoch and item into one ChaCha8 seed (SplitMix64 finaliser).
-fn mix(seed: u64, epoch: u64, item: u64) -> u64 {
-    let mut z =
-        seed ^ epoch.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ item.wrapping_mul(0xD1B5_4A32_D192_ED03);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 impl PatchBatcher {
     /// A batcher over `indices` of `manifest`. `cache_bytes` bounds the decoded images kept
     /// in memory (0: decode every time).
@@ -151,7 +142,7 @@ impl PatchBatcher {
             });
         }
         let mut order: Vec<usize> = (0..self.entries.len()).collect();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(mix(
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(crate::seed::mix(
             self.seed,
             epoch,
             u64::MAX,
@@ -201,8 +192,11 @@ impl PatchBatcher {
                 let spec = match place {
                     Place::Fixed(spec) => spec,
                     Place::Random { epoch } => {
-                        let mut rng =
-                            ChaCha8Rng::seed_from_u64(mix(self.seed, epoch, entry.index as u64));
+                        let mut rng = ChaCha8Rng::seed_from_u64(crate::seed::mix(
+                            self.seed,
+                            epoch,
+                            entry.index as u64,
+                        ));
                         random_spec(image.height(), image.width(), &self.options, &mut rng)
                     }
                 };

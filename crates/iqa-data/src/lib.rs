@@ -15,6 +15,7 @@ pub mod image_cache;
 pub mod manifest;
 pub mod mat5;
 pub mod patch;
+mod seed;
 pub mod split;
 pub mod synth;
 

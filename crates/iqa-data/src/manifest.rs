@@ -132,6 +132,23 @@ impl Manifest {
     }
 }
 
+/// The nominal range for scores without a documented one: [0, 1] when every finite score
+/// lies in it, else the observed range (one unit wide when all scores are equal).
+pub(crate) fn nominal_range(scores: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = scores
+        .filter(|s| s.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), s| {
+            (lo.min(s), hi.max(s))
+        });
+    if lo >= 0.0 && hi <= 1.0 {
+        (0.0, 1.0)
+    } else if hi > lo {
+        (lo, hi)
+    } else {
+        (lo, lo + 1.0)
+    }
+}
+
 /// `path` relative to `base` with `/` separators when it lies below it; otherwise as given.
 pub(crate) fn relative_to(path: &Path, base: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);

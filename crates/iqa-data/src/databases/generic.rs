@@ -115,20 +115,7 @@ pub fn read_manifest_csv(path: &Path) -> Result<Manifest> {
             first: crate::files::first_few(&missing),
         });
     }
-    let finite = raw
-        .iter()
-        .map(|(_, r)| r.raw_score)
-        .filter(|s| s.is_finite());
-    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), s| {
-        (lo.min(s), hi.max(s))
-    });
-    let range = if lo >= 0.0 && hi <= 1.0 {
-        (0.0, 1.0)
-    } else if hi > lo {
-        (lo, hi)
-    } else {
-        (lo, lo + 1.0)
-    };
+    let range = crate::manifest::nominal_range(raw.iter().map(|(_, r)| r.raw_score));
     let label = LabelInfo {
         kind: LabelKind::Mos,
         higher_is_better: true,

@@ -136,15 +136,6 @@ fn resolve_distortions(names: &[String]) -> Result<Vec<Box<dyn Distortion>>> {
     names.iter().map(|n| distortion_by_name(n)).collect()
 }
 
-/// A seed for (scene, distortion, level) streams, independent of scheduling.
-fn stream_seed(seed: u64, scene: u64, what: u64) -> u64 {
-    let mut z =
-        seed ^ scene.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ what.wrapping_mul(0xD1B5_4A32_D192_ED03);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// Writes `image` as PNG to `path` through a temporary file in the same folder.
 fn save_png_atomic(image: &RgbImage, path: &Path) -> Result<()> {
     crate::atomic::write_atomic(path, |out| {
@@ -254,7 +245,7 @@ pub fn generate(
                 (None, SceneSource::Procedural { width, height, .. }) => dead_leaves(
                     *width,
                     *height,
-                    stream_seed(options.seed, s as u64, u64::MAX),
+                    crate::seed::mix(options.seed, s as u64, u64::MAX),
                     &SceneOptions::default(),
                 ),
                 (None, SceneSource::Folder(_)) => Err(DataError::Config {
@@ -280,8 +271,11 @@ pub fn generate(
                     let path = dist_dir.join(&file_name);
                     let what = (d as u64) << 8 | u64::from(level);
                     let (image, was_made) = reuse_or_make(&path, || {
-                        let mut rng =
-                            ChaCha8Rng::seed_from_u64(stream_seed(options.seed, s as u64, what));
+                        let mut rng = ChaCha8Rng::seed_from_u64(crate::seed::mix(
+                            options.seed,
+                            s as u64,
+                            what,
+                        ));
                         distortion.apply(&reference, level, &mut rng)
                     })?;
                     made += usize::from(was_made);
@@ -319,18 +313,7 @@ pub fn generate(
     let mut items: Vec<Item> = per_scene.into_iter().flat_map(|(i, _)| i).collect();
     // Pseudo-MOS: the metric's value, kept raw; normalised over its observed range when it
     // leaves [0, 1] (as the generic manifest reader does), so reading back agrees.
-    let (lo, hi) = items
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), i| {
-            (lo.min(i.raw_score), hi.max(i.raw_score))
-        });
-    let range = if lo >= 0.0 && hi <= 1.0 {
-        (0.0, 1.0)
-    } else if hi > lo {
-        (lo, hi)
-    } else {
-        (lo, lo + 1.0)
-    };
+    let range = crate::manifest::nominal_range(items.iter().map(|i| i.raw_score));
     let label = LabelInfo {
         kind: LabelKind::Mos,
         higher_is_better: true,
