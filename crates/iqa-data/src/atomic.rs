@@ -9,8 +9,9 @@ use std::path::Path;
 use crate::error::io;
 use crate::{DataError, Result};
 
-/// Writes `path` through `write`, atomically.
-pub(crate) fn write_atomic(
+/// Writes `path` through `write`, atomically: the closure writes into a temporary file
+/// beside `path`, which is renamed into place only when everything succeeded.
+pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<&mut File>) -> Result<()>,
 ) -> Result<()> {

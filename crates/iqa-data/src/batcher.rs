@@ -156,6 +156,40 @@ impl PatchBatcher {
         })
     }
 
+    /// Full batches per epoch at `batch_size` (the incomplete last one is dropped, so
+    /// that batch normalisation never sees a batch of one).
+    pub fn batches_per_epoch(&self, batch_size: usize) -> usize {
+        self.entries.len() / batch_size.max(1)
+    }
+
+    /// Batch `index` of `epoch` at `batch_size`, the same as the `index`-th item of
+    /// [`PatchBatcher::epoch`]: a training step can fetch its batch directly, which is
+    /// what makes resuming a run exact.
+    pub fn training_batch(
+        &self,
+        epoch: u64,
+        index: usize,
+        batch_size: usize,
+    ) -> Result<PatchBatch> {
+        let mut batches = self.epoch(epoch, batch_size)?;
+        let start = index.saturating_mul(batch_size);
+        if start >= batches.order.len() {
+            return Err(DataError::Config {
+                what: "training batch",
+                reason: format!(
+                    "batch {index} of size {batch_size} is past the {} items",
+                    batches.order.len()
+                ),
+            });
+        }
+        batches.next = start;
+        batches.next().unwrap_or_else(|| {
+            Err(DataError::Empty {
+                what: "training batch".to_string(),
+            })
+        })
+    }
+
     /// Every test-grid patch of the `position`-th item (not augmented), as one batch.
     pub fn test_patches(&self, position: usize) -> Result<PatchBatch> {
         let entry = self

@@ -19,6 +19,7 @@ mod seed;
 pub mod split;
 pub mod synth;
 
+pub use atomic::write_atomic;
 pub use batcher::{EpochBatches, PatchBatch, PatchBatcher};
 pub use databases::{DatabaseKind, LoadOptions, load};
 pub use error::{DataError, Result};

@@ -324,3 +324,36 @@ fn bad_images_and_conversions() {
     let b = PatchBatcher::new(&m, &[0], PatchOptions::default(), 0, Device::Cpu, 0).unwrap();
     assert!(b.epoch(0, 0).is_err());
 }
+
+#[test]
+fn training_batches_can_be_fetched_directly() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = gradient_db(dir.path(), 7, 24, 24);
+    let opts = PatchOptions {
+        size: 8,
+        stride: 8,
+        ..PatchOptions::default()
+    };
+    let all: Vec<usize> = (0..7).collect();
+    let b = PatchBatcher::new(&m, &all, opts, 0, Device::Cpu, 3).unwrap();
+    // 7 items in batches of 3: two full batches, the single leftover dropped.
+    assert_eq!(b.batches_per_epoch(3), 2);
+    for epoch in 0..2 {
+        let streamed: Vec<_> = b.epoch(epoch, 3).unwrap().map(|x| x.unwrap()).collect();
+        for (index, batch) in streamed.iter().enumerate() {
+            let direct = b.training_batch(epoch, index, 3).unwrap();
+            assert_eq!(direct.items, batch.items);
+            let (x, y) = (&direct.distorted, &batch.distorted);
+            let diff: f32 = (x - y)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .to_scalar()
+                .unwrap();
+            assert_eq!(diff, 0.0);
+        }
+    }
+    assert!(b.training_batch(0, 3, 3).is_err());
+}
