@@ -78,10 +78,19 @@ pub fn discriminator_loss(
     fake_logits: &Tensor,
     d_fake: &Tensor,
 ) -> Result<Tensor> {
-    let real = softplus(&real_logits.neg()?)?.mean_all()?;
+    Ok((discriminator_real_loss(real_logits)? + discriminator_fake_loss(fake_logits, d_fake)?)?)
+}
+
+/// The true-reference half of Eq. 1, -E[log D(I_r)] (Algorithm 1, line 5).
+pub fn discriminator_real_loss(real_logits: &Tensor) -> Result<Tensor> {
+    Ok(softplus(&real_logits.neg()?)?.mean_all()?)
+}
+
+/// The hallucination half of Eq. 1, -E[log(1 - |D(G(I_d)) - d_fake|)] (Algorithm 1,
+/// line 6).
+pub fn discriminator_fake_loss(fake_logits: &Tensor, d_fake: &Tensor) -> Result<Tensor> {
     let sign = d_fake.affine(2.0, -1.0)?;
-    let fake = softplus(&(fake_logits * sign)?.neg()?)?.mean_all()?;
-    Ok((real + fake)?)
+    Ok(softplus(&(fake_logits * sign)?.neg()?)?.mean_all()?)
 }
 
 /// Eq. 3: L_adv = E[log(1 - D(G(I_d)))] (G minimises it), from D's logits on
@@ -95,6 +104,7 @@ pub fn adversarial_loss(fake_logits: &Tensor) -> Result<Tensor> {
 /// about 1e-2, feature distances about 1, the adversarial term about 0.7), with the
 /// adversarial term weakest, as is usual.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LossWeights {
     /// mu1, on L_p.
     pub pixel: f64,

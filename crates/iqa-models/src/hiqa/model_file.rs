@@ -21,6 +21,17 @@ fn file_error(path: &Path, reason: impl Into<String>) -> ModelError {
 /// Writes the networks to `path` (atomically: a temporary file renamed into place);
 /// D is included when `with_discriminator`.
 pub fn save(nets: &HiqaNetworks, path: &Path, with_discriminator: bool) -> Result<()> {
+    save_with_metadata(nets, path, with_discriminator, &[])
+}
+
+/// [`save`] with extra metadata entries (e.g. the training variant); the entries
+/// `format`, `config` and `mode` are reserved.
+pub fn save_with_metadata(
+    nets: &HiqaNetworks,
+    path: &Path,
+    with_discriminator: bool,
+    extra: &[(&str, String)],
+) -> Result<()> {
     let mut tensors: Vec<(String, Tensor)> = Vec::new();
     let mut maps = vec![&nets.g_vars, &nets.r_vars];
     if with_discriminator {
@@ -36,7 +47,7 @@ pub fn save(nets: &HiqaNetworks, path: &Path, with_discriminator: bool) -> Resul
         }
     }
     tensors.sort_by(|a, b| a.0.cmp(&b.0));
-    let metadata = HashMap::from([
+    let mut metadata = HashMap::from([
         ("format".to_string(), FORMAT.to_string()),
         (
             "config".to_string(),
@@ -48,6 +59,11 @@ pub fn save(nets: &HiqaNetworks, path: &Path, with_discriminator: bool) -> Resul
                 .map_err(|e| file_error(path, e.to_string()))?,
         ),
     ]);
+    for (key, value) in extra {
+        if !metadata.contains_key(*key) {
+            metadata.insert((*key).to_string(), value.clone());
+        }
+    }
     let bytes =
         safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), Some(metadata))
             .map_err(|e| file_error(path, format!("cannot serialise: {e}")))?;
@@ -64,6 +80,15 @@ pub fn save(nets: &HiqaNetworks, path: &Path, with_discriminator: bool) -> Resul
     std::fs::write(&tmp, bytes).map_err(|e| file_error(&tmp, e.to_string()))?;
     std::fs::rename(&tmp, path).map_err(|e| file_error(path, e.to_string()))?;
     Ok(())
+}
+
+/// The header metadata of a model file (`format`, `config`, `mode` and any extra
+/// entries), without reading its tensors.
+pub fn metadata(path: &Path) -> Result<HashMap<String, String>> {
+    let bytes = std::fs::read(path).map_err(|e| file_error(path, e.to_string()))?;
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes)
+        .map_err(|e| file_error(path, format!("not a safetensors file: {e}")))?;
+    Ok(header.metadata().clone().unwrap_or_default())
 }
 
 /// Reads a model file: builds the networks its metadata describes on `device` and fills
