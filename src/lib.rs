@@ -10,12 +10,15 @@
 //!   MS-SSIM, DeepWSD) of the `iqa-models` crate.
 //! - [`data`]: the public IQA databases as one manifest type, reference-disjoint splits,
 //!   patches and batches (the `iqa-data` crate).
+//! - [`train`]: Algorithm 1 of Hallucinated-IQA, checkpoints, the evaluation protocol
+//!   (the `iqa-train` crate).
 //! - [`synth`]: full-reference metrics as labellers of synthetic databases.
 //! - [`plot`]: the scatter plot of predictions against MOS with the fitted curve.
 
 pub use iqa_data as data;
 pub use iqa_metrics as metrics;
 pub use iqa_models as models;
+pub use iqa_train as train;
 
 mod error;
 pub mod plot;

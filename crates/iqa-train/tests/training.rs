@@ -1,0 +1,371 @@
+//! Training end to end on a small synthetic database: learning, exact resume, a clean stop
+//! on divergence, and clear errors for broken checkpoints and configurations.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use candle_core::Device;
+use image::RgbImage;
+use iqa_data::synth::{Labeller, SceneSource, SynthOptions, generate};
+use iqa_data::{DatabaseKind, LoadOptions, Manifest, SplitOptions, reference_disjoint_splits};
+use iqa_train::config::StageSteps;
+use iqa_train::{TrainConfig, TrainData, TrainError, TrainOptions, Trainer, Variant, files};
+
+/// PSNR as the pseudo-MOS (the facade's metric labellers live in another crate).
+struct Psnr;
+
+impl Labeller for Psnr {
+    fn name(&self) -> String {
+        "psnr".to_string()
+    }
+    fn lower_is_better(&self) -> bool {
+        false
+    }
+    fn score(&self, r: &RgbImage, d: &RgbImage) -> iqa_data::Result<f64> {
+        let mse = r
+            .as_raw()
+            .iter()
+            .zip(d.as_raw())
+            .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
+            .sum::<f64>()
+            / r.as_raw().len() as f64;
+        Ok(10.0 * (255.0f64.powi(2) / mse.max(1e-10)).log10())
+    }
+}
+
+/// `scenes` dead-leaves scenes of 64x64 with the LIVE distortions at three levels.
+fn database(dir: &Path, scenes: usize) -> Manifest {
+    let options = SynthOptions {
+        out: dir.to_path_buf(),
+        source: SceneSource::Procedural {
+            count: scenes,
+            width: 64,
+            height: 64,
+        },
+        distortions: vec!["live".to_string()],
+        levels: 3,
+        seed: 5,
+    };
+    let report = generate(&options, &Psnr, &|_, _| {}).unwrap();
+    iqa_data::load(
+        DatabaseKind::Manifest,
+        &report.manifest,
+        &LoadOptions::default(),
+    )
+    .unwrap()
+}
+
+/// The tiny preset shrunk to 32x32 patches, with short stages.
+fn config(variant: Variant, steps: StageSteps) -> TrainConfig {
+    let mut c = TrainConfig::preset("tiny").unwrap();
+    c.variant = variant;
+    c.network.patch = 32;
+    c.test_stride = 32;
+    c.batch_size = 4;
+    c.steps = steps;
+    c.vgg19.allow_random = true;
+    c.log_every = 1;
+    c.checkpoint_every = 2;
+    c.validate_every = 1000;
+    c
+}
+
+fn options(out: &Path, resume: bool, stop_at: Option<u64>) -> TrainOptions {
+    TrainOptions {
+        out: out.to_path_buf(),
+        resume,
+        progress: false,
+        stop_at,
+    }
+}
+
+fn tensors(path: &Path) -> Vec<(String, Vec<f32>)> {
+    let mut v: Vec<(String, Vec<f32>)> = candle_core::safetensors::load(path, &Device::Cpu)
+        .unwrap()
+        .into_iter()
+        .map(|(k, t)| {
+            (
+                k,
+                t.to_dtype(candle_core::DType::F32)
+                    .unwrap()
+                    .flatten_all()
+                    .unwrap()
+                    .to_vec1()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+#[test]
+fn resumed_run_equals_uninterrupted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = database(&dir.path().join("db"), 4);
+    let train: Vec<usize> = (0..m.items.len()).collect();
+    let data = TrainData {
+        manifest: &m,
+        train: &train,
+        val: &[],
+    };
+    let steps = StageSteps {
+        pretrain: 2,
+        joint: 2,
+        regressor: 2,
+    };
+    let c = config(Variant::Full, steps);
+    let straight: PathBuf = dir.path().join("straight");
+    let report = Trainer::new(&c, &Device::Cpu)
+        .unwrap()
+        .train(&data, &options(&straight, false, None))
+        .unwrap();
+    assert_eq!(report.steps, 6);
+    assert!(report.random_vgg);
+    for key in ["L_R", "L_p", "L_v", "L_q", "L_G", "L_D_real", "L_D_fake"] {
+        // The last step is R alone; the joint losses were logged before.
+        let log = std::fs::read_to_string(straight.join(files::LOG)).unwrap();
+        assert!(log.contains(key), "{key} never logged");
+    }
+
+    // Interrupted after step 3 (in the joint stage), then resumed by a fresh trainer.
+    let split = dir.path().join("split");
+    let first = Trainer::new(&c, &Device::Cpu)
+        .unwrap()
+        .train(&data, &options(&split, false, Some(3)))
+        .unwrap();
+    assert_eq!(first.steps, 3);
+    let mut again = Trainer::new(&c, &Device::Cpu).unwrap();
+    let second = again.train(&data, &options(&split, true, None)).unwrap();
+    assert_eq!(second.steps, 6);
+    assert_eq!(
+        tensors(&straight.join(files::STATE)),
+        tensors(&split.join(files::STATE))
+    );
+    assert_eq!(
+        tensors(&straight.join(files::MODEL)),
+        tensors(&split.join(files::MODEL))
+    );
+    // The log of the resumed run holds each step once.
+    let log = std::fs::read_to_string(split.join(files::LOG)).unwrap();
+    let steps: Vec<u64> = log
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["step"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(steps, vec![1, 2, 3, 4, 5, 6]);
+}
+
+#[test]
+fn each_stage_trains_only_its_networks() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = database(&dir.path().join("db"), 3);
+    let train: Vec<usize> = (0..m.items.len()).collect();
+    let data = TrainData {
+        manifest: &m,
+        train: &train,
+        val: &[],
+    };
+    let snapshot = |t: &Trainer, prefix: &str| -> Vec<(String, Vec<f32>)> {
+        let out = dir.path().join("snap");
+        std::fs::create_dir_all(&out).unwrap();
+        iqa_models::hiqa::model_file::save(t.networks(), &out.join("m.safetensors"), true).unwrap();
+        tensors(&out.join("m.safetensors"))
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(prefix) && !k.contains("running_"))
+            .collect()
+    };
+    let c = config(
+        Variant::Full,
+        StageSteps {
+            pretrain: 1,
+            joint: 1,
+            regressor: 1,
+        },
+    );
+    let mut t = Trainer::new(&c, &Device::Cpu).unwrap();
+    let out = dir.path().join("run");
+    let before = ["g.", "r.", "d."].map(|p| snapshot(&t, p));
+    // Pre-training changes none of G, R, D.
+    t.train(&data, &options(&out, false, Some(1))).unwrap();
+    assert_eq!(["g.", "r.", "d."].map(|p| snapshot(&t, p)), before);
+    // The joint step changes all three.
+    t.train(&data, &options(&out, true, Some(2))).unwrap();
+    let joint = ["g.", "r.", "d."].map(|p| snapshot(&t, p));
+    for k in 0..3 {
+        assert_ne!(
+            joint[k], before[k],
+            "network {k} unchanged by the joint step"
+        );
+    }
+    // The regressor stage changes R only.
+    t.train(&data, &options(&out, true, None)).unwrap();
+    let last = ["g.", "r.", "d."].map(|p| snapshot(&t, p));
+    assert_eq!(last[0], joint[0]);
+    assert_ne!(last[1], joint[1]);
+    assert_eq!(last[2], joint[2]);
+}
+
+#[test]
+fn divergence_stops_with_the_checkpoint_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = database(&dir.path().join("db"), 3);
+    let train: Vec<usize> = (0..m.items.len()).collect();
+    let c = config(
+        Variant::Baseline,
+        StageSteps {
+            pretrain: 0,
+            joint: 4,
+            regressor: 0,
+        },
+    );
+    let out = dir.path().join("run");
+    let data = TrainData {
+        manifest: &m,
+        train: &train,
+        val: &[],
+    };
+    Trainer::new(&c, &Device::Cpu)
+        .unwrap()
+        .train(&data, &options(&out, false, Some(2)))
+        .unwrap();
+    let state = std::fs::read(out.join(files::STATE)).unwrap();
+    let model = std::fs::read(out.join(files::MODEL)).unwrap();
+    // The same database with a NaN score: L_R becomes NaN at the next step.
+    let mut poisoned = m.clone();
+    for item in &mut poisoned.items {
+        item.score = f64::NAN;
+    }
+    let data = TrainData {
+        manifest: &poisoned,
+        ..data
+    };
+    let err = Trainer::new(&c, &Device::Cpu)
+        .unwrap()
+        .train(&data, &options(&out, true, None))
+        .unwrap_err();
+    match &err {
+        TrainError::Diverged { step, loss, .. } => {
+            assert_eq!(*step, 2);
+            assert_eq!(*loss, "L_R");
+        }
+        other => panic!("expected a divergence, got {other}"),
+    }
+    let text = err.to_string();
+    assert!(text.contains("state.safetensors"), "{text}");
+    assert_eq!(std::fs::read(out.join(files::STATE)).unwrap(), state);
+    assert_eq!(std::fs::read(out.join(files::MODEL)).unwrap(), model);
+}
+
+#[test]
+fn broken_checkpoints_and_mismatched_configs_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = database(&dir.path().join("db"), 3);
+    let train: Vec<usize> = (0..m.items.len()).collect();
+    let data = TrainData {
+        manifest: &m,
+        train: &train,
+        val: &[],
+    };
+    let c = config(
+        Variant::Baseline,
+        StageSteps {
+            pretrain: 0,
+            joint: 2,
+            regressor: 0,
+        },
+    );
+    let out = dir.path().join("run");
+    let err = |c: &TrainConfig| {
+        Trainer::new(c, &Device::Cpu)
+            .unwrap()
+            .train(&data, &options(&out, true, None))
+            .unwrap_err()
+            .to_string()
+    };
+    // Nothing to resume from.
+    let e = err(&c);
+    assert!(
+        e.contains("state.safetensors") && e.contains("no training state"),
+        "{e}"
+    );
+    Trainer::new(&c, &Device::Cpu)
+        .unwrap()
+        .train(&data, &options(&out, false, Some(1)))
+        .unwrap();
+    // Another configuration.
+    let mut other = c.clone();
+    other.batch_size = 3;
+    let e = err(&other);
+    assert!(e.contains("batch_size"), "{e}");
+    // A truncated state file.
+    let state = out.join(files::STATE);
+    let bytes = std::fs::read(&state).unwrap();
+    std::fs::write(&state, &bytes[..bytes.len() / 2]).unwrap();
+    let e = err(&c);
+    assert!(e.contains("state.safetensors"), "{e}");
+    // Not a state file at all.
+    std::fs::write(&state, b"hello").unwrap();
+    let e = err(&c);
+    assert!(e.contains("not a training-state file"), "{e}");
+    // The perceptual variants refuse to run without VGG19 weights unless told.
+    let mut no_vgg = config(Variant::Full, c.steps);
+    no_vgg.vgg19.allow_random = false;
+    let e = Trainer::new(&no_vgg, &Device::Cpu).unwrap_err().to_string();
+    assert!(e.contains("vgg19.path"), "{e}");
+    // More items per batch than the training set has.
+    let mut big = c.clone();
+    big.batch_size = 1000;
+    let e = Trainer::new(&big, &Device::Cpu)
+        .unwrap()
+        .train(&data, &options(&dir.path().join("big"), false, None))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("batch_size"), "{e}");
+}
+
+#[test]
+fn a_short_run_learns_quality() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = database(&dir.path().join("db"), 15);
+    let splits = reference_disjoint_splits(
+        &m,
+        &SplitOptions {
+            repeats: 1,
+            seed: 1,
+            ..SplitOptions::default()
+        },
+    )
+    .unwrap();
+    let mut c = config(
+        Variant::Baseline,
+        StageSteps {
+            pretrain: 0,
+            joint: 250,
+            regressor: 0,
+        },
+    );
+    c.batch_size = 8;
+    c.checkpoint_every = 1000;
+    c.log_every = 50;
+    let (_, result) = iqa_train::protocol::train_and_test(
+        &c,
+        &m,
+        &splits.splits[0],
+        &dir.path().join("run"),
+        &Device::Cpu,
+        false,
+    )
+    .unwrap();
+    eprintln!(
+        "held-out SROCC {:.4}, PLCC {:.4}",
+        result.srocc, result.plcc
+    );
+    assert_eq!(result.n, 3 * 15);
+    // Measured with seeds 0-4: 0.57-0.69. Chance on 45 images: 0 +- 0.15.
+    assert!(result.srocc > 0.4, "test SROCC {}", result.srocc);
+}
