@@ -62,8 +62,8 @@ pub enum DatasetsCommand {
 /// Which database, where, and the loaders' options.
 #[derive(Debug, clap::Args)]
 pub struct Source {
-    /// live, csiq, tid2008, tid2013, kadid10k, koniq10k or manifest.
-    #[arg(long)]
+    /// live, csiq, tid2008, tid2013, kadid10k, koniq10k or manifest (also `--db`).
+    #[arg(long, visible_alias = "db")]
     kind: String,
     /// The database folder (for `manifest`, the CSV file).
     #[arg(long)]
@@ -97,7 +97,17 @@ enum KoniqArg {
 }
 
 impl Source {
-    fn load(&self) -> Result<(DatabaseKind, Manifest)> {
+    /// A database folder with the default label choices.
+    pub fn new(kind: &str, root: PathBuf) -> Source {
+        Source {
+            kind: kind.to_string(),
+            root,
+            live_labels: LiveArg::Realigned,
+            koniq_size: None,
+        }
+    }
+
+    pub fn load(&self) -> Result<(DatabaseKind, Manifest)> {
         let kind = DatabaseKind::from_name(&self.kind)?;
         let options = LoadOptions {
             live_labels: match self.live_labels {

@@ -11,6 +11,7 @@ mod format;
 mod fr;
 mod score;
 mod synth;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -43,6 +44,10 @@ enum Command {
     Synth(synth::SynthArgs),
     /// No-reference quality of images with a saved model.
     Score(score::ScoreArgs),
+    /// Train Hallucinated-IQA (or a variant of its ablation ladder) on a database.
+    Train(train::TrainArgs),
+    /// Test a saved model on a database, a split's test items or some distortion types.
+    Test(train::TestArgs),
     /// Patches per second of the Hallucinated-IQA networks on a device.
     Bench(bench::BenchArgs),
     /// Check, export and split the public IQA databases.
@@ -70,6 +75,8 @@ fn main() -> std::process::ExitCode {
         Command::Synth(args) => synth::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Score(args) => score::run(&args),
+        Command::Train(args) => train::run_train(&args),
+        Command::Test(args) => train::run_test(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
