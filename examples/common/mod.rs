@@ -1,0 +1,222 @@
+//! Shared by the paper-experiment examples: the common options, the databases (the real
+//! one under `--root`, else a synthetic stand-in with the same distortion types), the
+//! training configuration, the protocol run and the table printing.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use iqa::data::synth::{SceneSource, SynthOptions, generate};
+use iqa::data::{DatabaseKind, LoadOptions, Manifest, SplitOptions, reference_disjoint_splits};
+use iqa::models::parse_device;
+use iqa::synth::MetricLabeller;
+use iqa::train::protocol::{ProtocolReport, run_splits};
+use iqa::train::{TrainConfig, Variant};
+
+/// Options every experiment takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Common {
+    /// Network preset: tiny (CPU-sized) or paper (the paper's sizes; GPU work).
+    #[arg(long, default_value = "tiny")]
+    pub preset: String,
+    /// Device: cpu or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Reference-disjoint 80/20 splits to train and test (the paper: 10, median reported).
+    #[arg(long, default_value_t = 1)]
+    pub splits: usize,
+    /// Scale of the preset's stage lengths (1.0: the preset's full schedule).
+    #[arg(long, default_value_t = 0.25)]
+    pub steps: f64,
+    /// VGG19 weights (safetensors converted from torchvision) for the perceptual loss;
+    /// without them L_v uses random VGG19 features (said in the output).
+    #[arg(long)]
+    pub vgg19: Option<PathBuf>,
+    /// Dead-leaves scenes per synthetic stand-in database.
+    #[arg(long, default_value_t = 20)]
+    pub scenes: usize,
+    /// Seed of the synthetic data, the splits and the training.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output folder (models, logs, synthetic databases).
+    #[arg(long, default_value = "runs/examples")]
+    pub out: PathBuf,
+}
+
+impl Common {
+    /// The device.
+    pub fn device(&self) -> Result<candle_core::Device> {
+        Ok(parse_device(&self.device)?)
+    }
+
+    /// The training configuration of `variant`: the preset's, stage lengths scaled.
+    pub fn config(&self, variant: Variant) -> Result<TrainConfig> {
+        let mut c = TrainConfig::preset(&self.preset)?;
+        anyhow::ensure!(
+            self.steps > 0.0 && self.steps.is_finite(),
+            "--steps {} must be positive",
+            self.steps
+        );
+        let scale = |n: u64| ((n as f64 * self.steps).ceil() as u64).max(1);
+        c.steps.pretrain = scale(c.steps.pretrain);
+        c.steps.joint = scale(c.steps.joint);
+        c.steps.regressor = scale(c.steps.regressor);
+        for (lr, stage) in [
+            (&mut c.lr.generator, c.steps.joint),
+            (&mut c.lr.discriminator, c.steps.joint),
+            (&mut c.lr.regressor, c.steps.joint + c.steps.regressor),
+            (&mut c.lr.pretrain, c.steps.pretrain),
+        ] {
+            lr.every = (stage * 7 / 10).max(1);
+        }
+        c.variant = variant;
+        c.seed = self.seed;
+        c.vgg19.path = self.vgg19.clone();
+        c.vgg19.allow_random = self.vgg19.is_none();
+        c.checkpoint_every = c.steps.total();
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// A line on what VGG19 the perceptual loss used.
+    pub fn vgg_note(&self) -> String {
+        match &self.vgg19 {
+            Some(p) => format!("VGG19 from {}", p.display()),
+            None => "random VGG19 features in L_v (no --vgg19 given)".to_string(),
+        }
+    }
+
+    /// A real database at `root`, or the synthetic stand-in `name` made of `distortions`.
+    /// Returns the manifest and a line saying which data it is.
+    pub fn database(
+        &self,
+        kind: DatabaseKind,
+        root: Option<&Path>,
+        name: &str,
+        distortions: &[&str],
+    ) -> Result<(Manifest, String)> {
+        if let Some(root) = root {
+            let m = iqa::data::load(kind, root, &LoadOptions::default())
+                .with_context(|| format!("reading {} at `{}`", kind.name(), root.display()))?;
+            let line = format!(
+                "{}: the real database at {} ({} images)",
+                kind.name(),
+                root.display(),
+                m.items.len()
+            );
+            return Ok((m, line));
+        }
+        // MS-SSIM (the labeller) needs at least 161 pixels a side.
+        let (width, height) = if self.preset == "tiny" {
+            (192, 192)
+        } else {
+            (512, 384)
+        };
+        let out = self.out.join(format!("synthetic-{name}"));
+        let options = SynthOptions {
+            out: out.clone(),
+            source: SceneSource::Procedural {
+                count: self.scenes,
+                width,
+                height,
+            },
+            distortions: distortions.iter().map(|s| s.to_string()).collect(),
+            levels: 5,
+            seed: self.seed.wrapping_add(name.len() as u64 * 7919),
+        };
+        let report = generate(&options, &MetricLabeller::new("ms-ssim")?, &|_, _| {})?;
+        let mut m = iqa::data::load(
+            DatabaseKind::Manifest,
+            &report.manifest,
+            &LoadOptions::default(),
+        )?;
+        m.database = name.to_string();
+        let line = format!(
+            "{name}: SYNTHETIC stand-in (no --root given): {} dead-leaves scenes of {width}x{height}, {} distortion types x 5 levels, pseudo-MOS from MS-SSIM, in {}",
+            self.scenes,
+            distortions.len(),
+            out.display()
+        );
+        Ok((m, line))
+    }
+
+    /// Trains and tests `config` on `self.splits` reference-disjoint 80/20 splits.
+    pub fn protocol(
+        &self,
+        config: &TrainConfig,
+        manifest: &Manifest,
+        name: &str,
+    ) -> Result<ProtocolReport> {
+        let splits = reference_disjoint_splits(
+            manifest,
+            &SplitOptions {
+                repeats: self.splits.max(1),
+                seed: self.seed,
+                ..SplitOptions::default()
+            },
+        )?;
+        let which: Vec<usize> = (0..self.splits.max(1)).collect();
+        let out = self.out.join(format!("{name}-{}", config.variant));
+        eprintln!(
+            "training {} on {name}: {} split(s), {} steps each",
+            config.variant,
+            which.len(),
+            config.steps.total()
+        );
+        Ok(run_splits(
+            config,
+            manifest,
+            &splits,
+            &which,
+            &self.device()?,
+            &out,
+            true,
+        )?)
+    }
+}
+
+/// The LIVE distortion types (synthetic names).
+pub const LIVE: &[&str] = &["jpeg2000", "jpeg", "awgn", "gblur", "fast_fading"];
+
+/// The TID2008 types the synthetic generator reproduces (TID2013's first 17 types less
+/// JPEG transmission errors; `fast_fading` stands for JPEG2000 transmission errors and
+/// `non_eccentricity_patch` for pattern noise).
+pub const TID2008: &[&str] = &[
+    "awgn",
+    "awgn_color",
+    "correlated_noise",
+    "masked_noise",
+    "high_frequency_noise",
+    "impulse_noise",
+    "quantization_noise",
+    "gblur",
+    "denoising",
+    "jpeg",
+    "jpeg2000",
+    "fast_fading",
+    "non_eccentricity_patch",
+    "block_distortions",
+    "mean_shift",
+    "contrast_change",
+];
+
+/// A paper value or a dash where the paper's digits are not legible.
+pub fn paper(value: Option<f64>) -> String {
+    value.map_or_else(|| "   -  ".to_string(), |v| format!("{v:.3}"))
+}
+
+/// Two databases as one (for training G on both); reference ids are prefixed with each
+/// database's name so that scenes of the same name stay apart.
+pub fn merge(a: &Manifest, b: &Manifest) -> Manifest {
+    let mut out = a.clone();
+    out.database = format!("{}+{}", a.database, b.database);
+    for item in &mut out.items {
+        item.ref_id = item.ref_id.as_ref().map(|r| format!("{}:{r}", a.database));
+    }
+    out.items.extend(b.items.iter().cloned().map(|mut item| {
+        item.ref_id = item.ref_id.as_ref().map(|r| format!("{}:{r}", b.database));
+        item
+    }));
+    out
+}
