@@ -1,8 +1,10 @@
 //! # iqa-models
 //!
-//! Image quality models in candle. Today: the full-reference metrics of the [`fr`]
-//! module (PSNR, SSIM, MS-SSIM, DeepWSD) behind the [`FullReferenceModel`] trait, batched
-//! on `N x 3 x H x W` tensors in [0, 1] on any candle device.
+//! Image quality models in candle: the full-reference metrics of the [`fr`] module (PSNR,
+//! SSIM, MS-SSIM, DeepWSD) behind the [`FullReferenceModel`] trait, batched on
+//! `N x 3 x H x W` tensors in [0, 1] on any candle device; the Hallucinated-IQA networks
+//! and losses ([`hiqa`]) behind [`NoReferenceModel`] ([`nr`]); and the CPU convolution
+//! they all run on ([`conv`]).
 //!
 //! ```
 //! use candle_core::{Device, Tensor};
@@ -15,6 +17,7 @@
 //! # Ok::<(), iqa_models::ModelError>(())
 //! ```
 
+pub mod conv;
 mod device;
 mod error;
 pub mod fr;

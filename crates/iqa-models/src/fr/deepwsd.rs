@@ -14,7 +14,9 @@
 use std::path::Path;
 
 use candle_core::{DType, Device, Module, Tensor};
-use candle_nn::{Conv2d, Conv2dConfig, VarBuilder};
+use candle_nn::{Conv2dConfig, VarBuilder};
+
+use crate::conv::Conv2d;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -72,7 +74,7 @@ impl VggL2 {
             .map(|&(index, cin, cout)| {
                 Ok((
                     index,
-                    candle_nn::conv2d(cin, cout, 3, cfg, vb.pp(format!("features.{index}")))?,
+                    crate::conv::conv2d(cin, cout, 3, cfg, vb.pp(format!("features.{index}")))?,
                 ))
             })
             .collect::<Result<Vec<_>>>()?;

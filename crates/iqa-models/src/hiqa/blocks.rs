@@ -2,7 +2,9 @@
 //! residual unit of the hourglass networks, and ResNet's basic block.
 
 use candle_core::{Module, ModuleT, Tensor};
-use candle_nn::{BatchNorm, Conv2d, Conv2dConfig, VarBuilder, batch_norm, conv2d, conv2d_no_bias};
+use candle_nn::{BatchNorm, Conv2dConfig, VarBuilder, batch_norm};
+
+use crate::conv::{Conv2d, conv2d, conv2d_no_bias};
 
 use crate::Result;
 

@@ -5,7 +5,9 @@
 //! DCGAN-style encoder GAN discriminators commonly use.
 
 use candle_core::{D, Module, ModuleT, Tensor};
-use candle_nn::{BatchNorm, Conv2d, Conv2dConfig, Linear, VarBuilder, batch_norm, conv2d, linear};
+use candle_nn::{BatchNorm, Conv2dConfig, Linear, VarBuilder, batch_norm, linear};
+
+use crate::conv::{Conv2d, conv2d};
 
 use super::config::HiqaConfig;
 use crate::Result;

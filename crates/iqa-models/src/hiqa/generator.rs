@@ -10,7 +10,9 @@
 //! gradients flow for every pixel inside the range.
 
 use candle_core::{Module, Tensor};
-use candle_nn::{Conv2d, Conv2dConfig, VarBuilder, conv2d};
+use candle_nn::{Conv2dConfig, VarBuilder};
+
+use crate::conv::{Conv2d, conv2d};
 
 use super::blocks::{Bottleneck, ConvBnRelu};
 use super::config::HiqaConfig;

@@ -6,7 +6,9 @@
 use std::path::Path;
 
 use candle_core::{DType, Device, Module, Tensor};
-use candle_nn::{Conv2d, Conv2dConfig, VarBuilder};
+use candle_nn::{Conv2dConfig, VarBuilder};
+
+use crate::conv::Conv2d;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -81,7 +83,7 @@ impl Vgg19Features {
             .map(|&(i, cin, cout)| {
                 Ok((
                     i,
-                    candle_nn::conv2d(cin, cout, 3, cfg, vb.pp(format!("features.{i}")))?,
+                    crate::conv::conv2d(cin, cout, 3, cfg, vb.pp(format!("features.{i}")))?,
                 ))
             })
             .collect::<Result<Vec<_>>>()?;

@@ -1,0 +1,157 @@
+//! Convolutions for the project's networks: on the CPU in f32 a custom op (im2col and the
+//! `gemm` crate's matrix product per image, both backward passes included), elsewhere
+//! (CUDA, other dtypes) candle's own `conv2d`. The stock candle path can be forced on the
+//! CPU too, for comparison or as a fallback: `IQA_CONV=candle` in the environment, or
+//! [`set_conv_backend`].
+
+mod cpu;
+mod gemm;
+mod op;
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use candle_core::{DType, Device, Module, Tensor};
+use candle_nn::{Conv2dConfig, Init, VarBuilder};
+
+/// Which implementation runs CPU convolutions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvBackend {
+    /// The project's custom op (default).
+    Fast,
+    /// candle's stock `conv2d` (im2col and its backward).
+    Candle,
+}
+
+/// 0: not decided yet (read `IQA_CONV` on first use), 1: fast, 2: candle.
+static BACKEND: AtomicU8 = AtomicU8::new(0);
+
+/// The backend in use.
+pub fn conv_backend() -> ConvBackend {
+    match BACKEND.load(Ordering::Relaxed) {
+        1 => ConvBackend::Fast,
+        2 => ConvBackend::Candle,
+        _ => {
+            let chosen = match std::env::var("IQA_CONV").as_deref() {
+                Ok("candle") => ConvBackend::Candle,
+                _ => ConvBackend::Fast,
+            };
+            set_conv_backend(chosen);
+            chosen
+        }
+    }
+}
+
+/// Chooses the backend for the rest of the process.
+pub fn set_conv_backend(backend: ConvBackend) {
+    let v = match backend {
+        ConvBackend::Fast => 1,
+        ConvBackend::Candle => 2,
+    };
+    BACKEND.store(v, Ordering::Relaxed);
+}
+
+/// `conv2d(x, weight)` with `stride` and zero `padding` (no groups, no dilation), through
+/// the backend in use.
+pub fn conv2d_forward(
+    x: &Tensor,
+    weight: &Tensor,
+    stride: usize,
+    padding: usize,
+) -> candle_core::Result<Tensor> {
+    let fast = matches!(x.device(), Device::Cpu)
+        && x.dtype() == DType::F32
+        && weight.dtype() == DType::F32
+        && conv_backend() == ConvBackend::Fast;
+    if fast {
+        x.contiguous()?
+            .apply_op2(&weight.contiguous()?, op::Conv2dOp { stride, padding })
+    } else {
+        x.conv2d(weight, padding, stride, 1, 1)
+    }
+}
+
+/// A 2-D convolution layer with optional bias (the tensor names of candle-nn's and
+/// PyTorch's: `weight`, `bias`).
+#[derive(Debug, Clone)]
+pub struct Conv2d {
+    weight: Tensor,
+    bias: Option<Tensor>,
+    stride: usize,
+    padding: usize,
+}
+
+impl Conv2d {
+    /// The weight, `out x in x k x k`.
+    pub fn weight(&self) -> &Tensor {
+        &self.weight
+    }
+}
+
+impl Module for Conv2d {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let y = conv2d_forward(x, &self.weight, self.stride, self.padding)?;
+        match &self.bias {
+            Some(b) => y.broadcast_add(&b.reshape((1, (), 1, 1))?),
+            None => Ok(y),
+        }
+    }
+}
+
+fn build(
+    cin: usize,
+    cout: usize,
+    k: usize,
+    config: Conv2dConfig,
+    bias: bool,
+    vb: VarBuilder,
+) -> candle_core::Result<Conv2d> {
+    if config.groups != 1 || config.dilation != 1 {
+        candle_core::bail!("conv2d: groups and dilation other than 1 are not supported");
+    }
+    let weight = vb.get_with_hints(
+        (cout, cin, k, k),
+        "weight",
+        candle_nn::init::DEFAULT_KAIMING_NORMAL,
+    )?;
+    let bias = if bias {
+        let bound = 1.0 / ((cin * k * k) as f64).sqrt();
+        Some(vb.get_with_hints(
+            cout,
+            "bias",
+            Init::Uniform {
+                lo: -bound,
+                up: bound,
+            },
+        )?)
+    } else {
+        None
+    };
+    Ok(Conv2d {
+        weight,
+        bias,
+        stride: config.stride,
+        padding: config.padding,
+    })
+}
+
+/// A convolution with bias, initialised as candle-nn's `conv2d`.
+pub fn conv2d(
+    cin: usize,
+    cout: usize,
+    k: usize,
+    config: Conv2dConfig,
+    vb: VarBuilder,
+) -> candle_core::Result<Conv2d> {
+    build(cin, cout, k, config, true, vb)
+}
+
+/// A convolution without bias.
+pub fn conv2d_no_bias(
+    cin: usize,
+    cout: usize,
+    k: usize,
+    config: Conv2dConfig,
+    vb: VarBuilder,
+) -> candle_core::Result<Conv2d> {
+    build(cin, cout, k, config, false, vb)
+}
