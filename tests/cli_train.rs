@@ -50,13 +50,14 @@ fn database(dir: &Path) -> String {
 fn train_test_and_score_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = database(dir.path());
-    // The printed defaults are a valid configuration file; a file changes only its fields.
+    // The printed defaults are a valid configuration file; a file changes only its fields
+    // (here also the database, relative to the file's folder).
     let defaults = ok(&iqa(&["train", "--print-config", "--preset", "tiny"]));
     assert!(defaults.contains("preset = \"tiny\"") && defaults.contains("[steps]"));
     let config = dir.path().join("run.toml");
     std::fs::write(
         &config,
-        "preset = \"tiny\"\nbatch_size = 4\ntest_stride = 32\n[steps]\npretrain = 1\njoint = 2\nregressor = 1\n[network]\npatch = 32\n",
+        "preset = \"tiny\"\nbatch_size = 4\ntest_stride = 32\n[steps]\npretrain = 1\njoint = 2\nregressor = 1\n[network]\npatch = 32\n[data]\nkind = \"manifest\"\nroot = \"db/manifest.csv\"\n",
     )
     .unwrap();
     let merged = ok(&iqa(&[
@@ -72,10 +73,6 @@ fn train_test_and_score_from_the_command_line() {
         "train",
         "--config",
         config.to_str().unwrap(),
-        "--db",
-        "manifest",
-        "--root",
-        &manifest,
         "--random-vgg",
         "--out",
         out.to_str().unwrap(),

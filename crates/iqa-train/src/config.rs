@@ -74,6 +74,18 @@ pub struct VggSource {
     pub allow_random: bool,
 }
 
+/// The database a configuration trains on, so that `iqa train --config FILE` needs nothing
+/// else (`--db` and `--root` on the command line take precedence).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSource {
+    /// `live`, `csiq`, `tid2008`, `tid2013`, `kadid10k`, `koniq10k` or `manifest`.
+    pub kind: String,
+    /// The database folder (for `manifest`, the CSV file); a relative path is relative to
+    /// the configuration file's folder.
+    pub root: PathBuf,
+}
+
 /// Everything that shapes a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -112,6 +124,10 @@ pub struct TrainConfig {
     pub divergence_limit: f64,
     /// Bytes of decoded images kept in memory, in MiB.
     pub cache_mib: usize,
+    /// The database (optional: the command line may give it instead). Not part of what a
+    /// resumed run must match, so a moved database folder can still be resumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataSource>,
     /// The network sizes (the preset's unless changed).
     pub network: HiqaConfig,
 }
@@ -174,6 +190,7 @@ impl TrainConfig {
             validate_every: if name == "tiny" { 100 } else { 2_000 },
             divergence_limit: 1e4,
             cache_mib: 1024,
+            data: None,
             network,
         })
     }
@@ -203,7 +220,13 @@ impl TrainConfig {
     /// Reads a TOML file (see [`TrainConfig::from_toml`]).
     pub fn load(path: &Path) -> Result<TrainConfig> {
         let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
-        TrainConfig::from_toml(&text, path)
+        let mut config = TrainConfig::from_toml(&text, path)?;
+        if let (Some(data), Some(dir)) = (&mut config.data, path.parent())
+            && data.root.is_relative()
+        {
+            data.root = dir.join(&data.root);
+        }
+        Ok(config)
     }
 
     /// The configuration as TOML.
@@ -316,6 +339,19 @@ mod tests {
         assert_eq!(c.steps.pretrain, tiny.steps.pretrain);
         assert_eq!(c.network.r_width, 12);
         assert_eq!(c.network.g_width, tiny.network.g_width);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.toml");
+        std::fs::write(
+            &path,
+            "preset = \"tiny\"\n[data]\nkind = \"live\"\nroot = \"live\"\n",
+        )
+        .unwrap();
+        let c = TrainConfig::load(&path).unwrap();
+        let data = c.data.unwrap();
+        assert_eq!(
+            (data.kind.as_str(), data.root),
+            ("live", dir.path().join("live"))
+        );
     }
 
     #[test]
@@ -335,6 +371,8 @@ mod tests {
         assert!(e.contains("lr.generator.base"), "{e}");
         let e = err("variant = \"fancy\"\n");
         assert!(e.contains("fancy"), "{e}");
+        let e = err("preset = \"tiny\"\n[data]\nkind = \"live\"\n");
+        assert!(e.contains("root"), "{e}");
         let e = err("this is not toml");
         assert!(e.contains("cfg.toml"), "{e}");
     }

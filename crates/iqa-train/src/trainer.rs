@@ -481,9 +481,14 @@ impl Trainer {
     /// the one the state was written with.
     pub fn restore(&mut self, path: &Path) -> Result<()> {
         let (tensors, meta) = checkpoint::load(path, &self.device)?;
-        if meta.config != self.config {
-            let a = serde_json::to_value(&meta.config).map_err(|e| file_error(path, e))?;
-            let b = serde_json::to_value(&self.config).map_err(|e| file_error(path, e))?;
+        let comparable = |c: &TrainConfig| TrainConfig {
+            data: None,
+            ..c.clone()
+        };
+        let (saved, current) = (comparable(&meta.config), comparable(&self.config));
+        if saved != current {
+            let a = serde_json::to_value(&saved).map_err(|e| file_error(path, e))?;
+            let b = serde_json::to_value(&current).map_err(|e| file_error(path, e))?;
             let differing: Vec<String> = match (a, b) {
                 (serde_json::Value::Object(a), serde_json::Value::Object(b)) => a
                     .iter()

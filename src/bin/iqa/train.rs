@@ -26,11 +26,12 @@ pub struct TrainArgs {
     /// Print the configuration (defaults of the preset, or the file merged over them) and exit.
     #[arg(long)]
     pub print_config: bool,
-    /// The database: live, csiq, tid2008, tid2013, kadid10k, koniq10k or manifest.
-    #[arg(long, required_unless_present = "print_config")]
+    /// The database: live, csiq, tid2008, tid2013, kadid10k, koniq10k or manifest
+    /// (default: the configuration's `[data]` table).
+    #[arg(long)]
     pub db: Option<String>,
     /// The database folder (for `manifest`, the CSV file).
-    #[arg(long, required_unless_present = "print_config")]
+    #[arg(long)]
     pub root: Option<PathBuf>,
     /// The variant (overrides the configuration): baseline, hallucination-map, perceptual,
     /// plain-adversarial, iqa-adversarial, full, oracle.
@@ -150,9 +151,20 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
         print!("{}", config.to_toml()?);
         return Ok(());
     }
-    let (Some(db), Some(root)) = (&args.db, &args.root) else {
-        bail!("--db and --root are required");
+    let db = args
+        .db
+        .clone()
+        .or_else(|| config.data.as_ref().map(|d| d.kind.clone()));
+    let root = args
+        .root
+        .clone()
+        .or_else(|| config.data.as_ref().map(|d| d.root.clone()));
+    let (Some(db), Some(root)) = (db, root) else {
+        bail!(
+            "give the database: --db KIND --root DIR, or a [data] table (kind, root) in --config"
+        );
     };
+    let (db, root) = (&db, &root);
     let (kind, manifest) = load_db(db, root)?;
     let device = parse_device(&args.device)?;
     let splits = match &args.split {
