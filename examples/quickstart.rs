@@ -84,9 +84,9 @@ fn main() -> Result<()> {
     hiqa.seed = args.seed;
     hiqa.variant = Variant::Full;
     hiqa.steps = StageSteps {
-        pretrain: scaled(100.0),
-        joint: scaled(120.0),
-        regressor: scaled(180.0),
+        pretrain: scaled(250.0),
+        joint: scaled(300.0),
+        regressor: scaled(450.0),
     };
     hiqa.vgg19.path = args.vgg19.clone();
     hiqa.vgg19.allow_random = args.vgg19.is_none();
