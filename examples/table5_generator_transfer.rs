@@ -50,8 +50,9 @@ fn train(
     items: &[usize],
     out: &Path,
     g_from: Option<&Path>,
+    device: &candle_core::Device,
 ) -> Result<Trainer> {
-    let mut trainer = Trainer::new(config, &candle_core::Device::Cpu)?;
+    let mut trainer = Trainer::new(config, device)?;
     if let Some(path) = g_from {
         trainer.import_generator(path)?;
     }
@@ -75,10 +76,7 @@ fn train(
 fn main() -> Result<()> {
     let args = Args::parse();
     let c = &args.common;
-    anyhow::ensure!(
-        c.device == "cpu",
-        "this example runs on the CPU only for now"
-    );
+    let device = c.device()?;
     let (live, live_line) = c.database(
         DatabaseKind::Live,
         args.live.as_deref(),
@@ -134,7 +132,7 @@ fn main() -> Result<()> {
     for (name, m, items) in sources {
         let g_dir = c.out.join(format!("transfer-g-{name}"));
         eprintln!("training G on {name}");
-        train(&g_config, m, items, &g_dir, None)?;
+        train(&g_config, m, items, &g_dir, None, &device)?;
         let r_dir = c.out.join(format!("transfer-r-{name}"));
         eprintln!("training R on LIVE with the G of {name}");
         let trainer = train(
@@ -143,6 +141,7 @@ fn main() -> Result<()> {
             &split.train,
             &r_dir,
             Some(&g_dir.join(files::MODEL)),
+            &device,
         )?;
         let result = test(
             trainer.networks(),
@@ -151,7 +150,7 @@ fn main() -> Result<()> {
             &split.test,
             &full.patch_options(),
             FitKind::None,
-            &candle_core::Device::Cpu,
+            &device,
         )?;
         rows.push((name, result));
     }

@@ -416,15 +416,20 @@ impl Trainer {
         Ok(out)
     }
 
-    /// Every tensor of the run (networks, R_pre, optimiser buffers) with its state name.
-    fn state_tensors(&self) -> Result<StateTensors> {
-        let mut tensors = Vec::new();
-        for (prefix, map) in [
+    /// The variable maps of the training state, with their name prefixes there.
+    fn variable_maps(&self) -> [(&'static str, &VarMap); 4] {
+        [
             ("net", &self.nets.g_vars),
             ("net", &self.nets.r_vars),
             ("net", &self.nets.d_vars),
             ("pre", &self.pre_vars),
-        ] {
+        ]
+    }
+
+    /// Every tensor of the run (networks, R_pre, optimiser buffers) with its state name.
+    fn state_tensors(&self) -> Result<StateTensors> {
+        let mut tensors = Vec::new();
+        for (prefix, map) in self.variable_maps() {
             let data = map
                 .data()
                 .lock()
@@ -505,12 +510,7 @@ impl Trainer {
                 ),
             ));
         }
-        for (prefix, map) in [
-            ("net", &self.nets.g_vars),
-            ("net", &self.nets.r_vars),
-            ("net", &self.nets.d_vars),
-            ("pre", &self.pre_vars),
-        ] {
+        for (prefix, map) in self.variable_maps() {
             let data = map
                 .data()
                 .lock()
