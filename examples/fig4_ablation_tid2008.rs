@@ -45,7 +45,7 @@ fn main() -> Result<()> {
         DatabaseKind::Tid2008,
         args.root.as_deref(),
         "tid2008",
-        common::TID2008,
+        &common::tid2008()?,
     )?;
     let mut rows = Vec::new();
     for v in Variant::LADDER {

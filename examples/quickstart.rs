@@ -83,25 +83,14 @@ fn main() -> Result<()> {
     let mut hiqa = TrainConfig::preset("tiny")?;
     hiqa.seed = args.seed;
     hiqa.variant = Variant::Full;
-    hiqa.steps = StageSteps {
+    hiqa.set_steps(StageSteps {
         pretrain: scaled(250.0),
         joint: scaled(300.0),
         regressor: scaled(450.0),
-    };
+    });
     hiqa.vgg19.path = args.vgg19.clone();
     hiqa.vgg19.allow_random = args.vgg19.is_none();
     hiqa.log_every = 10;
-    for (lr, stage) in [
-        (&mut hiqa.lr.generator, hiqa.steps.joint),
-        (&mut hiqa.lr.discriminator, hiqa.steps.joint),
-        (
-            &mut hiqa.lr.regressor,
-            hiqa.steps.joint + hiqa.steps.regressor,
-        ),
-        (&mut hiqa.lr.pretrain, hiqa.steps.pretrain),
-    ] {
-        lr.every = (stage * 7 / 10).max(1);
-    }
     let mut baseline = hiqa.clone();
     baseline.variant = Variant::Baseline;
 

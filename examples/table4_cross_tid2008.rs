@@ -53,7 +53,7 @@ fn main() -> Result<()> {
         DatabaseKind::Tid2008,
         args.tid2008.as_deref(),
         "tid2008",
-        common::TID2008,
+        &common::tid2008()?,
     )?;
     let test_items = items_of_types(&tid, &SUBSET);
     let mut variants = vec![Variant::Full];

@@ -87,7 +87,7 @@ fn main() -> Result<()> {
         DatabaseKind::Tid2008,
         args.tid2008.as_deref(),
         "tid2008",
-        common::TID2008,
+        &common::tid2008()?,
     )?;
     let t13_names: Vec<&str> = distortion_set("tid2013")?
         .iter()

@@ -7,10 +7,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use iqa::data::synth::distortion::distortion_set;
 use iqa::data::synth::{SceneSource, SynthOptions, generate};
 use iqa::data::{DatabaseKind, LoadOptions, Manifest, SplitOptions, reference_disjoint_splits};
 use iqa::models::parse_device;
 use iqa::synth::MetricLabeller;
+use iqa::train::config::StageSteps;
 use iqa::train::protocol::{ProtocolReport, run_splits};
 use iqa::train::{TrainConfig, Variant};
 
@@ -59,17 +61,11 @@ impl Common {
             self.steps
         );
         let scale = |n: u64| ((n as f64 * self.steps).ceil() as u64).max(1);
-        c.steps.pretrain = scale(c.steps.pretrain);
-        c.steps.joint = scale(c.steps.joint);
-        c.steps.regressor = scale(c.steps.regressor);
-        for (lr, stage) in [
-            (&mut c.lr.generator, c.steps.joint),
-            (&mut c.lr.discriminator, c.steps.joint),
-            (&mut c.lr.regressor, c.steps.joint + c.steps.regressor),
-            (&mut c.lr.pretrain, c.steps.pretrain),
-        ] {
-            lr.every = (stage * 7 / 10).max(1);
-        }
+        c.set_steps(StageSteps {
+            pretrain: scale(c.steps.pretrain),
+            joint: scale(c.steps.joint),
+            regressor: scale(c.steps.regressor),
+        });
         c.variant = variant;
         c.seed = self.seed;
         c.vgg19.path = self.vgg19.clone();
@@ -179,27 +175,19 @@ impl Common {
 /// The LIVE distortion types (synthetic names).
 pub const LIVE: &[&str] = &["jpeg2000", "jpeg", "awgn", "gblur", "fast_fading"];
 
-/// The TID2008 types the synthetic generator reproduces (TID2013's first 17 types less
-/// JPEG transmission errors; `fast_fading` stands for JPEG2000 transmission errors and
-/// `non_eccentricity_patch` for pattern noise).
-pub const TID2008: &[&str] = &[
-    "awgn",
-    "awgn_color",
-    "correlated_noise",
-    "masked_noise",
-    "high_frequency_noise",
-    "impulse_noise",
-    "quantization_noise",
-    "gblur",
-    "denoising",
-    "jpeg",
-    "jpeg2000",
-    "fast_fading",
-    "non_eccentricity_patch",
-    "block_distortions",
-    "mean_shift",
-    "contrast_change",
-];
+/// The TID2008 types the synthetic generator reproduces: its TID2013 set (in TID's order)
+/// up to TID's 17th type, contrast change, which is where TID2008 ends.
+pub fn tid2008() -> Result<Vec<&'static str>> {
+    let names: Vec<&'static str> = distortion_set("tid2013")?
+        .iter()
+        .map(|d| d.name())
+        .collect();
+    let end = names
+        .iter()
+        .position(|&n| n == "contrast_change")
+        .context("the synthetic tid2013 set has no contrast_change")?;
+    Ok(names[..=end].to_vec())
+}
 
 /// A paper value or a dash where the paper's digits are not legible.
 pub fn paper(value: Option<f64>) -> String {

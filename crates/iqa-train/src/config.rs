@@ -195,6 +195,20 @@ impl TrainConfig {
         })
     }
 
+    /// Sets the stage lengths and moves each learning-rate decay to 70 % of its
+    /// network's new stage, as the presets place it.
+    pub fn set_steps(&mut self, steps: StageSteps) {
+        self.steps = steps;
+        for (lr, stage) in [
+            (&mut self.lr.generator, steps.joint),
+            (&mut self.lr.discriminator, steps.joint),
+            (&mut self.lr.regressor, steps.joint + steps.regressor),
+            (&mut self.lr.pretrain, steps.pretrain),
+        ] {
+            lr.every = (stage * 7 / 10).max(1);
+        }
+    }
+
     /// Parses TOML: the `preset` field (default `paper`) gives the defaults, the file's
     /// fields replace them (tables merge field by field). Unknown fields are errors.
     pub fn from_toml(text: &str, origin: &Path) -> Result<TrainConfig> {
