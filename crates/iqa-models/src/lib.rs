@@ -18,11 +18,13 @@
 //! ```
 
 pub mod conv;
+mod custom_op;
 mod device;
 mod error;
 pub mod fr;
 pub mod hiqa;
 mod image_tensor;
+pub mod norm;
 pub mod nr;
 
 pub use device::parse_device;

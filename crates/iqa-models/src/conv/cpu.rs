@@ -7,7 +7,9 @@
 
 use rayon::prelude::*;
 
-use super::gemm::{View, matmul};
+use std::ops::Range;
+
+use super::gemm::{View, matmul, matmul_into};
 
 /// The sizes of one convolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +36,16 @@ pub struct Geometry {
     pub ho: usize,
     /// Output width.
     pub wo: usize,
+    /// The most bytes the column matrix of one block of output rows may take (at least one
+    /// row per block): the block is written by im2col and read back by the matrix product
+    /// while it is still in cache. A whole image's column matrix is up to tens of MiB at
+    /// 256x256; the reference machine's L2 is 1 MiB per core.
+    pub block_bytes: usize,
 }
+
+/// The default [`Geometry::block_bytes`] (the README's speed section has the measurements
+/// behind it).
+pub const BLOCK_BYTES: usize = 2 * 1024 * 1024;
 
 impl Geometry {
     /// The geometry of input `[n, c, h, w]` with weight `[o, c, kh, kw]`.
@@ -73,6 +84,7 @@ impl Geometry {
             pad,
             ho: (h + 2 * pad - kh) / stride + 1,
             wo: (w + 2 * pad - kw) / stride + 1,
+            block_bytes: BLOCK_BYTES,
         })
     }
 
@@ -127,33 +139,49 @@ fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     })
 }
 
-/// Copies one image (`c x h x w`) into its column matrix (`ckk x hw_out`).
-fn im2col(g: &Geometry, x: &[f32], cols: &mut [f32]) {
-    let (hw, how) = (g.h * g.w, g.hw_out());
-    for ci in 0..g.c {
-        let plane = &x[ci * hw..(ci + 1) * hw];
-        for ky in 0..g.kh {
-            for kx in 0..g.kw {
-                let row = (ci * g.kh + ky) * g.kw + kx;
-                let dst = &mut cols[row * how..(row + 1) * how];
-                let (first, last) = g.valid_columns(kx);
-                for oy in 0..g.ho {
-                    let line = &mut dst[oy * g.wo..(oy + 1) * g.wo];
-                    let iy = (oy * g.stride + ky) as isize - g.pad as isize;
-                    if iy < 0 || iy >= g.h as isize {
-                        line.fill(0.0);
-                        continue;
-                    }
-                    let src = &plane[iy as usize * g.w..(iy as usize + 1) * g.w];
-                    line[..first].fill(0.0);
-                    line[last..].fill(0.0);
-                    let x0 = first * g.stride + kx - g.pad;
-                    if g.stride == 1 {
-                        line[first..last].copy_from_slice(&src[x0..x0 + (last - first)]);
-                    } else {
-                        for (k, v) in line[first..last].iter_mut().enumerate() {
-                            *v = src[x0 + k * g.stride];
-                        }
+/// Copies the part of one image (`c x h x w`) that output rows `rows` read into its
+/// column matrix (`ckk x (rows.len() * wo)`); channels in parallel when `parallel`.
+fn im2col(g: &Geometry, x: &[f32], rows: Range<usize>, cols: &mut [f32], parallel: bool) {
+    let per_channel = g.kh * g.kw * rows.len() * g.wo;
+    let planes = x.chunks_exact(g.h * g.w);
+    let blocks = cols.chunks_exact_mut(per_channel);
+    if parallel {
+        let planes: Vec<&[f32]> = planes.collect();
+        blocks
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .zip(planes)
+            .for_each(|(dst, plane)| im2col_channel(g, plane, rows.clone(), dst));
+    } else {
+        for (dst, plane) in blocks.zip(planes) {
+            im2col_channel(g, plane, rows.clone(), dst);
+        }
+    }
+}
+
+/// [`im2col`] for one channel: `plane` is `h x w`, `cols` its `kh * kw` rows.
+fn im2col_channel(g: &Geometry, plane: &[f32], rows: Range<usize>, cols: &mut [f32]) {
+    let how = rows.len() * g.wo;
+    for ky in 0..g.kh {
+        for kx in 0..g.kw {
+            let row = ky * g.kw + kx;
+            let dst = &mut cols[row * how..(row + 1) * how];
+            let (first, last) = g.valid_columns(kx);
+            for (line, oy) in dst.chunks_exact_mut(g.wo).zip(rows.clone()) {
+                let iy = (oy * g.stride + ky) as isize - g.pad as isize;
+                if iy < 0 || iy >= g.h as isize {
+                    line.fill(0.0);
+                    continue;
+                }
+                let src = &plane[iy as usize * g.w..(iy as usize + 1) * g.w];
+                line[..first].fill(0.0);
+                line[last..].fill(0.0);
+                let x0 = first * g.stride + kx - g.pad;
+                if g.stride == 1 {
+                    line[first..last].copy_from_slice(&src[x0..x0 + (last - first)]);
+                } else {
+                    for (k, v) in line[first..last].iter_mut().enumerate() {
+                        *v = src[x0 + k * g.stride];
                     }
                 }
             }
@@ -161,24 +189,52 @@ fn im2col(g: &Geometry, x: &[f32], cols: &mut [f32]) {
     }
 }
 
-/// Adds a column matrix back into one image's gradient (the adjoint of [`im2col`]).
-fn col2im(g: &Geometry, cols: &[f32], dx: &mut [f32]) {
-    let (hw, how) = (g.h * g.w, g.hw_out());
-    for ci in 0..g.c {
-        let plane = &mut dx[ci * hw..(ci + 1) * hw];
-        for ky in 0..g.kh {
-            for kx in 0..g.kw {
-                let row = (ci * g.kh + ky) * g.kw + kx;
-                let src = &cols[row * how..(row + 1) * how];
-                let (first, last) = g.valid_columns(kx);
-                for oy in 0..g.ho {
-                    let iy = (oy * g.stride + ky) as isize - g.pad as isize;
-                    if iy < 0 || iy >= g.h as isize || first >= last {
-                        continue;
+/// Adds the column matrix of output rows `rows` back into one image's gradient (the
+/// adjoint of [`im2col`]); channels in parallel when `parallel`.
+fn col2im(g: &Geometry, cols: &[f32], rows: Range<usize>, dx: &mut [f32], parallel: bool) {
+    let per_channel = g.kh * g.kw * rows.len() * g.wo;
+    let blocks = cols.chunks_exact(per_channel);
+    let planes = dx.chunks_exact_mut(g.h * g.w);
+    if parallel {
+        let blocks: Vec<&[f32]> = blocks.collect();
+        planes
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .zip(blocks)
+            .for_each(|(plane, src)| col2im_channel(g, src, rows.clone(), plane));
+    } else {
+        for (plane, src) in planes.zip(blocks) {
+            col2im_channel(g, src, rows.clone(), plane);
+        }
+    }
+}
+
+/// [`col2im`] for one channel: `cols` its `kh * kw` rows, `plane` its `h x w` gradient.
+fn col2im_channel(g: &Geometry, cols: &[f32], rows: Range<usize>, plane: &mut [f32]) {
+    let how = rows.len() * g.wo;
+    for ky in 0..g.kh {
+        for kx in 0..g.kw {
+            let row = ky * g.kw + kx;
+            let src = &cols[row * how..(row + 1) * how];
+            let (first, last) = g.valid_columns(kx);
+            if first >= last {
+                continue;
+            }
+            for (line, oy) in src.chunks_exact(g.wo).zip(rows.clone()) {
+                let iy = (oy * g.stride + ky) as isize - g.pad as isize;
+                if iy < 0 || iy >= g.h as isize {
+                    continue;
+                }
+                let dst = &mut plane[iy as usize * g.w..(iy as usize + 1) * g.w];
+                let x0 = first * g.stride + kx - g.pad;
+                if g.stride == 1 {
+                    for (d, v) in dst[x0..x0 + (last - first)]
+                        .iter_mut()
+                        .zip(&line[first..last])
+                    {
+                        *d += v;
                     }
-                    let line = &src[oy * g.wo..(oy + 1) * g.wo];
-                    let dst = &mut plane[iy as usize * g.w..(iy as usize + 1) * g.w];
-                    let x0 = first * g.stride + kx - g.pad;
+                } else {
                     for (k, v) in line[first..last].iter().enumerate() {
                         dst[x0 + k * g.stride] += v;
                     }
@@ -219,6 +275,15 @@ fn per_image(
     }
 }
 
+/// The output rows of each block of an image.
+fn row_blocks(g: &Geometry) -> impl Iterator<Item = Range<usize>> {
+    let per_row = g.ckk() * g.wo * std::mem::size_of::<f32>();
+    let rows = (g.block_bytes / per_row.max(1)).clamp(1, g.ho.max(1));
+    (0..g.ho)
+        .step_by(rows)
+        .map(move |r| r..(r + rows).min(g.ho))
+}
+
 /// The convolution: `x` is `n x c x h x w`, `wgt` is `o x c x kh x kw`; returns
 /// `n x o x ho x wo`.
 pub fn forward(g: &Geometry, x: &[f32], wgt: &[f32]) -> Result<Vec<f32>, String> {
@@ -228,13 +293,17 @@ pub fn forward(g: &Geometry, x: &[f32], wgt: &[f32]) -> Result<Vec<f32>, String>
     per_image(g.n, &mut out, g.o * how, |i, out, threads| {
         let image = &x[i * chw..(i + 1) * chw];
         if g.pointwise() {
-            matmul(out, weight, View::rows(image, g.c, how), false, threads)
-        } else {
-            with_scratch(ckk * how, |cols| {
-                im2col(g, image, cols);
-                matmul(out, weight, View::rows(cols, ckk, how), false, threads)
-            })
+            return matmul(out, weight, View::rows(image, g.c, how), false, threads);
         }
+        for rows in row_blocks(g) {
+            let (col0, width) = (rows.start * g.wo, rows.len() * g.wo);
+            with_scratch(ckk * width, |cols| {
+                im2col(g, image, rows, cols, threads > 1);
+                let cols = View::rows(cols, ckk, width);
+                matmul_into(&mut out[col0..], how, weight, cols, false, threads)
+            })?;
+        }
+        Ok(())
     })?;
     Ok(out)
 }
@@ -246,16 +315,20 @@ pub fn grad_input(g: &Geometry, dy: &[f32], wgt: &[f32]) -> Result<Vec<f32>, Str
     let mut dx = vec![0.0f32; g.n * chw];
     let weight_t = View::rows(wgt, g.o, ckk).t();
     per_image(g.n, &mut dx, chw, |i, dx, threads| {
-        let grad = View::rows(&dy[i * g.o * how..(i + 1) * g.o * how], g.o, how);
+        let grad = &dy[i * g.o * how..(i + 1) * g.o * how];
         if g.pointwise() {
-            matmul(dx, weight_t, grad, false, threads)
-        } else {
-            with_scratch(ckk * how, |cols| {
-                matmul(cols, weight_t, grad, false, threads)?;
-                col2im(g, cols, dx);
-                Ok(())
-            })
+            return matmul(dx, weight_t, View::rows(grad, g.o, how), false, threads);
         }
+        for rows in row_blocks(g) {
+            let (col0, width) = (rows.start * g.wo, rows.len() * g.wo);
+            with_scratch(ckk * width, |cols| {
+                let block = View::columns(grad, g.o, how, col0, width);
+                matmul(cols, weight_t, block, false, threads)?;
+                col2im(g, cols, rows, dx, threads > 1);
+                Ok::<(), String>(())
+            })?;
+        }
+        Ok(())
     })?;
     Ok(dx)
 }
@@ -269,15 +342,20 @@ pub fn grad_weight(g: &Geometry, x: &[f32], dy: &[f32]) -> Result<Vec<f32>, Stri
     // Adds image i's contribution to `acc`.
     let add = |i: usize, acc: &mut [f32], threads: usize| {
         let image = &x[i * chw..(i + 1) * chw];
-        let grad = View::rows(&dy[i * g.o * how..(i + 1) * g.o * how], g.o, how);
+        let grad = &dy[i * g.o * how..(i + 1) * g.o * how];
         if g.pointwise() {
-            matmul(acc, grad, View::rows(image, g.c, how).t(), true, threads)
-        } else {
-            with_scratch(ckk * how, |cols| {
-                im2col(g, image, cols);
-                matmul(acc, grad, View::rows(cols, ckk, how).t(), true, threads)
-            })
+            let image_t = View::rows(image, g.c, how).t();
+            return matmul(acc, View::rows(grad, g.o, how), image_t, true, threads);
         }
+        for rows in row_blocks(g) {
+            let (col0, width) = (rows.start * g.wo, rows.len() * g.wo);
+            with_scratch(ckk * width, |cols| {
+                im2col(g, image, rows, cols, threads > 1);
+                let block = View::columns(grad, g.o, how, col0, width);
+                matmul(acc, block, View::rows(cols, ckk, width).t(), true, threads)
+            })?;
+        }
+        Ok(())
     };
     if !parallel {
         let mut acc = vec![0.0f32; size];
@@ -339,6 +417,54 @@ mod tests {
     }
 
     #[test]
+    fn blocks_of_rows_give_the_whole_image_result() {
+        for (shape, weight, stride, pad) in [
+            ([2, 3, 9, 7], [4, 3, 3, 3], 1, 1),
+            ([1, 2, 11, 8], [3, 2, 7, 7], 2, 3),
+            ([3, 5, 6, 6], [2, 5, 4, 4], 2, 1),
+        ] {
+            let whole = Geometry {
+                block_bytes: usize::MAX,
+                ..Geometry::new(&shape, &weight, stride, pad).unwrap()
+            };
+            // One output row per block.
+            let rows = Geometry {
+                block_bytes: 1,
+                ..whole
+            };
+            assert_eq!(row_blocks(&rows).count(), rows.ho);
+            assert_eq!(row_blocks(&whole).count(), 1);
+            let x: Vec<f32> = (0..shape.iter().product::<usize>())
+                .map(|v| (v as f32 * 0.37).sin())
+                .collect();
+            let w: Vec<f32> = (0..weight.iter().product::<usize>())
+                .map(|v| (v as f32 * 0.21).cos())
+                .collect();
+            let dy: Vec<f32> = (0..whole.n * whole.o * whole.hw_out())
+                .map(|v| (v as f32 * 0.13).sin())
+                .collect();
+            let close = |a: Vec<f32>, b: Vec<f32>| {
+                assert_eq!(a.len(), b.len());
+                for (p, q) in a.iter().zip(&b) {
+                    assert!((p - q).abs() <= 1e-5 * (1.0 + q.abs()), "{p} {q}");
+                }
+            };
+            close(
+                forward(&rows, &x, &w).unwrap(),
+                forward(&whole, &x, &w).unwrap(),
+            );
+            close(
+                grad_input(&rows, &dy, &w).unwrap(),
+                grad_input(&whole, &dy, &w).unwrap(),
+            );
+            close(
+                grad_weight(&rows, &x, &dy).unwrap(),
+                grad_weight(&whole, &x, &dy).unwrap(),
+            );
+        }
+    }
+
+    #[test]
     fn col2im_is_the_adjoint_of_im2col() {
         // <im2col(x), c> = <x, col2im(c)> for random x and c.
         let g = Geometry::new(&[1, 2, 5, 6], &[1, 2, 3, 3], 2, 1).unwrap();
@@ -347,9 +473,9 @@ mod tests {
             .map(|v| (v as f32 * 0.3).cos())
             .collect();
         let mut cols = vec![0.0; c.len()];
-        im2col(&g, &x, &mut cols);
+        im2col(&g, &x, 0..g.ho, &mut cols, false);
         let mut dx = vec![0.0; x.len()];
-        col2im(&g, &c, &mut dx);
+        col2im(&g, &c, 0..g.ho, &mut dx, true);
         let a: f32 = cols.iter().zip(&c).map(|(p, q)| p * q).sum();
         let b: f32 = x.iter().zip(&dx).map(|(p, q)| p * q).sum();
         assert!((a - b).abs() < 1e-4, "{a} {b}");

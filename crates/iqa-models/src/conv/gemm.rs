@@ -32,6 +32,23 @@ impl<'a> View<'a> {
         }
     }
 
+    /// Columns `col0..col0 + cols` of a row-major matrix whose rows are `row_stride` apart.
+    pub fn columns(
+        data: &'a [f32],
+        rows: usize,
+        row_stride: usize,
+        col0: usize,
+        cols: usize,
+    ) -> View<'a> {
+        View {
+            data: data.get(col0..).unwrap_or(&[]),
+            rows,
+            cols,
+            row_stride,
+            col_stride: 1,
+        }
+    }
+
     /// The transpose of this view (no copy).
     pub fn t(self) -> View<'a> {
         View {
@@ -64,16 +81,38 @@ pub fn matmul(
     accumulate: bool,
     threads: usize,
 ) -> Result<(), String> {
+    matmul_into(out, rhs.cols, lhs, rhs, accumulate, threads)
+}
+
+/// [`matmul`] into the first `rhs.cols` columns of `out`, whose rows are `out_stride`
+/// elements apart (a column block of a wider row-major matrix).
+pub fn matmul_into(
+    out: &mut [f32],
+    out_stride: usize,
+    lhs: View,
+    rhs: View,
+    accumulate: bool,
+    threads: usize,
+) -> Result<(), String> {
     let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    let out_extent = if m == 0 || n == 0 {
+        0
+    } else {
+        (m - 1) * out_stride + n
+    };
     if rhs.rows != k {
         return Err(format!(
             "matmul: lhs is {m}x{k} but rhs is {}x{n}",
             rhs.rows
         ));
     }
-    if lhs.data.len() < lhs.extent() || rhs.data.len() < rhs.extent() || out.len() < m * n {
+    if lhs.data.len() < lhs.extent()
+        || rhs.data.len() < rhs.extent()
+        || out.len() < out_extent
+        || (m > 1 && out_stride < n)
+    {
         return Err(format!(
-            "matmul: buffers too short for {m}x{k} x {k}x{n} (lhs {}, rhs {}, out {})",
+            "matmul: buffers too short or overlapping for {m}x{k} x {k}x{n}, output rows {out_stride} apart (lhs {}, rhs {}, out {})",
             lhs.data.len(),
             rhs.data.len(),
             out.len()
@@ -84,7 +123,9 @@ pub fn matmul(
     }
     if k == 0 {
         if !accumulate {
-            out[..m * n].fill(0.0);
+            for row in out.chunks_mut(out_stride.max(1)).take(m) {
+                row[..n].fill(0.0);
+            }
         }
         return Ok(());
     }
@@ -95,7 +136,8 @@ pub fn matmul(
     };
     // SAFETY: the checks above guarantee that every (i, j) the product reads, i < m, j < k
     // of lhs and i < k, j < n of rhs, lies within its slice (extent), and that the m x n
-    // row-major destination lies within `out`. Strides are below isize::MAX because they
+    // destination, rows `out_stride` >= n apart (so no two elements coincide), lies within
+    // `out`. Strides are below isize::MAX because they
     // index existing slices. `out` is borrowed mutably, so nothing else aliases it, and
     // gemm does not keep the pointers after returning.
     unsafe {
@@ -105,7 +147,7 @@ pub fn matmul(
             k,
             out.as_mut_ptr(),
             1,
-            n as isize,
+            out_stride as isize,
             accumulate,
             lhs.data.as_ptr(),
             lhs.col_stride as isize,
@@ -167,6 +209,30 @@ mod tests {
         for i in 0..5 {
             for j in 0..11 {
                 assert!((t[j * 5 + i] - expect[i * 11 + j]).abs() < 1e-5);
+            }
+        }
+        // Into a column block of a wider matrix: the other columns stay untouched.
+        let mut wide = vec![7.0; 5 * 13];
+        matmul_into(&mut wide[2..], 13, va, vb, false, 2).unwrap();
+        for i in 0..5 {
+            for j in 0..13 {
+                let got = wide[i * 13 + j];
+                if (2..13).contains(&j) {
+                    assert!((got - expect[i * 11 + j - 2]).abs() < 1e-5);
+                } else {
+                    assert_eq!(got, 7.0);
+                }
+            }
+        }
+        // Rows closer than the block is wide would overlap.
+        assert!(matmul_into(&mut wide, 10, va, vb, false, 1).is_err());
+        // A column block of an operand.
+        let block = View::columns(&b, 7, 11, 3, 4);
+        let mut out = vec![0.0; 20];
+        matmul(&mut out, va, block, false, 1).unwrap();
+        for i in 0..5 {
+            for j in 0..4 {
+                assert!((out[i * 4 + j] - expect[i * 11 + j + 3]).abs() < 1e-5);
             }
         }
         // Shape and length errors.

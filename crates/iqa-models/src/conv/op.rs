@@ -1,24 +1,9 @@
 //! The convolution and its two gradients as candle custom ops (CPU, f32).
 
-use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 
 use super::cpu::{Geometry, forward, grad_input, grad_weight};
-
-/// The contiguous f32 data of a custom op's operand.
-fn data<'a>(
-    name: &str,
-    storage: &'a CpuStorage,
-    layout: &Layout,
-) -> candle_core::Result<&'a [f32]> {
-    let Some((start, end)) = layout.contiguous_offsets() else {
-        candle_core::bail!("{name}: operands must be contiguous")
-    };
-    match storage {
-        CpuStorage::F32(v) => Ok(&v[start..end]),
-        other => candle_core::bail!("{name}: expected f32, got {:?}", other.dtype()),
-    }
-}
+use crate::custom_op::operand as data;
 
 /// `conv2d(input, weight)` with a stride and zero padding; no groups, no dilation.
 #[derive(Debug, Clone, Copy)]

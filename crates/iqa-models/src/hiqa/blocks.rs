@@ -1,10 +1,11 @@
 //! The building blocks: convolution + batch norm + ReLU, the pre-activation bottleneck
 //! residual unit of the hourglass networks, and ResNet's basic block.
 
-use candle_core::{Module, ModuleT, Tensor};
-use candle_nn::{BatchNorm, Conv2dConfig, VarBuilder, batch_norm};
+use candle_core::{Module, Tensor};
+use candle_nn::{Conv2dConfig, VarBuilder};
 
 use crate::conv::{Conv2d, conv2d, conv2d_no_bias};
+use crate::norm::{Activation, BatchNorm2d, batch_norm2d};
 
 use crate::Result;
 
@@ -21,7 +22,7 @@ fn conv(cin: usize, cout: usize, k: usize, stride: usize, vb: VarBuilder) -> Res
 #[derive(Debug, Clone)]
 pub struct ConvBnRelu {
     conv: Conv2d,
-    bn: BatchNorm,
+    bn: BatchNorm2d,
 }
 
 impl ConvBnRelu {
@@ -29,13 +30,15 @@ impl ConvBnRelu {
     pub fn new(cin: usize, cout: usize, k: usize, stride: usize, vb: VarBuilder) -> Result<Self> {
         Ok(ConvBnRelu {
             conv: conv(cin, cout, k, stride, vb.pp("conv"))?,
-            bn: batch_norm(cout, 1e-5, vb.pp("bn"))?,
+            bn: batch_norm2d(cout, 1e-5, vb.pp("bn"))?,
         })
     }
 
     /// Applies it (`train` selects batch statistics in the norm).
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
-        Ok(self.bn.forward_t(&self.conv.forward(x)?, train)?.relu()?)
+        Ok(self
+            .bn
+            .forward_act(&self.conv.forward(x)?, train, Activation::Relu)?)
     }
 }
 
@@ -44,11 +47,11 @@ impl ConvBnRelu {
 /// (through a 1x1 convolution when the widths differ).
 #[derive(Debug, Clone)]
 pub struct Bottleneck {
-    bn1: BatchNorm,
+    bn1: BatchNorm2d,
     conv1: Conv2d,
-    bn2: BatchNorm,
+    bn2: BatchNorm2d,
     conv2: Conv2d,
-    bn3: BatchNorm,
+    bn3: BatchNorm2d,
     conv3: Conv2d,
     skip: Option<Conv2d>,
 }
@@ -58,9 +61,9 @@ impl Bottleneck {
     pub fn new(cin: usize, cout: usize, vb: VarBuilder) -> Result<Self> {
         let mid = (cout / 2).max(1);
         Ok(Bottleneck {
-            bn1: batch_norm(cin, 1e-5, vb.pp("bn1"))?,
+            bn1: batch_norm2d(cin, 1e-5, vb.pp("bn1"))?,
             conv1: conv2d(cin, mid, 1, Conv2dConfig::default(), vb.pp("conv1"))?,
-            bn2: batch_norm(mid, 1e-5, vb.pp("bn2"))?,
+            bn2: batch_norm2d(mid, 1e-5, vb.pp("bn2"))?,
             conv2: conv2d(
                 mid,
                 mid,
@@ -71,7 +74,7 @@ impl Bottleneck {
                 },
                 vb.pp("conv2"),
             )?,
-            bn3: batch_norm(mid, 1e-5, vb.pp("bn3"))?,
+            bn3: batch_norm2d(mid, 1e-5, vb.pp("bn3"))?,
             conv3: conv2d(mid, cout, 1, Conv2dConfig::default(), vb.pp("conv3"))?,
             skip: if cin == cout {
                 None
@@ -89,13 +92,14 @@ impl Bottleneck {
 
     /// Applies the unit.
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
-        let h = self.conv1.forward(&self.bn1.forward_t(x, train)?.relu()?)?;
+        let relu = Activation::Relu;
+        let h = self.conv1.forward(&self.bn1.forward_act(x, train, relu)?)?;
         let h = self
             .conv2
-            .forward(&self.bn2.forward_t(&h, train)?.relu()?)?;
+            .forward(&self.bn2.forward_act(&h, train, relu)?)?;
         let h = self
             .conv3
-            .forward(&self.bn3.forward_t(&h, train)?.relu()?)?;
+            .forward(&self.bn3.forward_act(&h, train, relu)?)?;
         let skip = match &self.skip {
             Some(s) => s.forward(x)?,
             None => x.clone(),
@@ -109,10 +113,10 @@ impl Bottleneck {
 #[derive(Debug, Clone)]
 pub struct BasicBlock {
     conv1: Conv2d,
-    bn1: BatchNorm,
+    bn1: BatchNorm2d,
     conv2: Conv2d,
-    bn2: BatchNorm,
-    down: Option<(Conv2d, BatchNorm)>,
+    bn2: BatchNorm2d,
+    down: Option<(Conv2d, BatchNorm2d)>,
 }
 
 impl BasicBlock {
@@ -120,13 +124,13 @@ impl BasicBlock {
     pub fn new(cin: usize, cout: usize, stride: usize, vb: VarBuilder) -> Result<Self> {
         Ok(BasicBlock {
             conv1: conv(cin, cout, 3, stride, vb.pp("conv1"))?,
-            bn1: batch_norm(cout, 1e-5, vb.pp("bn1"))?,
+            bn1: batch_norm2d(cout, 1e-5, vb.pp("bn1"))?,
             conv2: conv(cout, cout, 3, 1, vb.pp("conv2"))?,
-            bn2: batch_norm(cout, 1e-5, vb.pp("bn2"))?,
+            bn2: batch_norm2d(cout, 1e-5, vb.pp("bn2"))?,
             down: if stride != 1 || cin != cout {
                 Some((
                     conv(cin, cout, 1, stride, vb.pp("down.conv"))?,
-                    batch_norm(cout, 1e-5, vb.pp("down.bn"))?,
+                    batch_norm2d(cout, 1e-5, vb.pp("down.bn"))?,
                 ))
             } else {
                 None
@@ -136,10 +140,15 @@ impl BasicBlock {
 
     /// Applies the block.
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
-        let h = self.bn1.forward_t(&self.conv1.forward(x)?, train)?.relu()?;
-        let h = self.bn2.forward_t(&self.conv2.forward(&h)?, train)?;
+        let h = self
+            .bn1
+            .forward_act(&self.conv1.forward(x)?, train, Activation::Relu)?;
+        let identity = Activation::Identity;
+        let h = self
+            .bn2
+            .forward_act(&self.conv2.forward(&h)?, train, identity)?;
         let skip = match &self.down {
-            Some((c, bn)) => bn.forward_t(&c.forward(x)?, train)?,
+            Some((c, bn)) => bn.forward_act(&c.forward(x)?, train, identity)?,
             None => x.clone(),
         };
         Ok((h + skip)?.relu()?)

@@ -4,18 +4,22 @@
 //! average pooling, one linear layer. The paper shows only "an encoder"; this is the
 //! DCGAN-style encoder GAN discriminators commonly use.
 
-use candle_core::{D, Module, ModuleT, Tensor};
-use candle_nn::{BatchNorm, Conv2dConfig, Linear, VarBuilder, batch_norm, linear};
+use candle_core::{D, Module, Tensor};
+use candle_nn::{Conv2dConfig, Linear, VarBuilder, linear};
 
 use crate::conv::{Conv2d, conv2d};
+use crate::norm::{Activation, BatchNorm2d, batch_norm2d};
 
 use super::config::HiqaConfig;
 use crate::Result;
 
+/// The negative slope of D's activations.
+const LEAKY: Activation = Activation::LeakyRelu(0.2);
+
 /// The discriminator D.
 #[derive(Debug, Clone)]
 pub struct Discriminator {
-    convs: Vec<(Conv2d, Option<BatchNorm>)>,
+    convs: Vec<(Conv2d, Option<BatchNorm2d>)>,
     head: Linear,
 }
 
@@ -35,7 +39,7 @@ impl Discriminator {
             let bn = if k == 0 {
                 None
             } else {
-                Some(batch_norm(cout, 1e-5, vb.pp(format!("bn{k}")))?)
+                Some(batch_norm2d(cout, 1e-5, vb.pp(format!("bn{k}")))?)
             };
             convs.push((conv2d(cin, cout, 4, cfg, vb.pp(format!("conv{k}")))?, bn));
             cin = cout;
@@ -51,10 +55,10 @@ impl Discriminator {
         let mut x = reference.clone();
         for (conv, bn) in &self.convs {
             x = conv.forward(&x)?;
-            if let Some(bn) = bn {
-                x = bn.forward_t(&x, train)?;
-            }
-            x = candle_nn::ops::leaky_relu(&x, 0.2)?;
+            x = match bn {
+                Some(bn) => bn.forward_act(&x, train, LEAKY)?,
+                None => candle_nn::ops::leaky_relu(&x, 0.2)?,
+            };
         }
         let pooled = x.mean(D::Minus1)?.mean(D::Minus1)?;
         Ok(self.head.forward(&pooled)?.squeeze(1)?)
