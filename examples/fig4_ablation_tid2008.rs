@@ -39,6 +39,7 @@ fn paper(v: Variant) -> (Option<f64>, Option<f64>) {
 }
 
 fn main() -> Result<()> {
+    common::keep_freed_memory();
     let args = Args::parse();
     let c = &args.common;
     let (manifest, line) = c.database(

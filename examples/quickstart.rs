@@ -39,7 +39,14 @@ struct Args {
     seed: u64,
 }
 
+/// mimalloc, as the `iqa` binary uses (see `iqa::allocator`).
+#[global_allocator]
+static ALLOCATOR: iqa::allocator::MiMalloc = iqa::allocator::MiMalloc;
+
+#[allow(unsafe_code)]
 fn main() -> Result<()> {
+    // SAFETY: the first statement of main; no other thread exists yet.
+    unsafe { iqa::allocator::keep_freed_memory() };
     let args = Args::parse();
     let start = std::time::Instant::now();
     anyhow::ensure!(args.scale > 0.0, "--scale must be positive");

@@ -31,6 +31,7 @@ struct Args {
 const PAPER: [(&str, f64); 3] = [("awgn", 0.923), ("awgn_color", 0.880), ("ALL", 0.879)];
 
 fn main() -> Result<()> {
+    common::keep_freed_memory();
     let args = Args::parse();
     let c = &args.common;
     let names: Vec<&str> = distortion_set("tid2013")?

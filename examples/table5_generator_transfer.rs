@@ -74,6 +74,7 @@ fn train(
 }
 
 fn main() -> Result<()> {
+    common::keep_freed_memory();
     let args = Args::parse();
     let c = &args.common;
     let device = c.device()?;

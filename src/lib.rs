@@ -14,12 +14,14 @@
 //!   (the `iqa-train` crate).
 //! - [`synth`]: full-reference metrics as labellers of synthetic databases.
 //! - [`plot`]: the scatter plot of predictions against MOS with the fitted curve.
+//! - [`allocator`]: the allocator setting the `iqa` binary and the examples run with.
 
 pub use iqa_data as data;
 pub use iqa_metrics as metrics;
 pub use iqa_models as models;
 pub use iqa_train as train;
 
+pub mod allocator;
 mod error;
 pub mod plot;
 pub mod synth;

@@ -16,6 +16,17 @@ use iqa::train::config::StageSteps;
 use iqa::train::protocol::{ProtocolReport, run_splits};
 use iqa::train::{TrainConfig, Variant};
 
+/// The examples run on mimalloc, as the `iqa` binary does (see `iqa::allocator`).
+#[global_allocator]
+static ALLOCATOR: iqa::allocator::MiMalloc = iqa::allocator::MiMalloc;
+
+/// Makes the allocator keep freed memory; the first call of every example's `main`.
+#[allow(unsafe_code)]
+pub fn keep_freed_memory() {
+    // SAFETY: called first in `main`, before any other thread exists.
+    unsafe { iqa::allocator::keep_freed_memory() }
+}
+
 /// Options every experiment takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Common {

@@ -15,11 +15,9 @@ mod train;
 
 use clap::{Parser, Subcommand};
 
-/// candle allocates a fresh buffer for every tensor op; glibc's malloc hands large freed
-/// buffers back to the kernel, so each op page-faults them in again (measured: most of the
-/// time of PSNR on a 512x384 pair). mimalloc keeps them.
+/// mimalloc, keeping freed memory (see `iqa::allocator` for why).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: iqa::allocator::MiMalloc = iqa::allocator::MiMalloc;
 
 /// Image quality assessment: evaluation statistics, datasets and quality models.
 #[derive(Debug, Parser)]
@@ -55,7 +53,10 @@ enum Command {
     Datasets(datasets::DatasetsCommand),
 }
 
+#[allow(unsafe_code)]
 fn main() -> std::process::ExitCode {
+    // SAFETY: the first statement of main; no other thread exists yet.
+    unsafe { iqa::allocator::keep_freed_memory() };
     let cli = Cli::parse();
     let level = match cli.verbose {
         0 => tracing::Level::WARN,
