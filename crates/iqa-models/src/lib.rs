@@ -26,6 +26,7 @@ pub mod hiqa;
 mod image_tensor;
 pub mod norm;
 pub mod nr;
+pub mod spatial;
 
 pub use device::parse_device;
 pub use error::{ModelError, Result};

@@ -177,3 +177,24 @@ fn non_contiguous_inputs_and_bad_shapes() {
     .to_string();
     assert!(e.contains("smaller than the kernel"), "{e}");
 }
+
+#[test]
+fn only_tracked_operands_get_gradients() {
+    // A frozen weight (a plain tensor) on a tracked input, and a plain input (an image)
+    // through a trained weight: each gets its gradient, the untracked one none.
+    let dev = Device::Cpu;
+    let x = Tensor::randn(0f32, 1f32, (2, 3, 9, 9), &dev).unwrap();
+    let w = Tensor::randn(0f32, 0.3f32, (4, 3, 3, 3), &dev).unwrap();
+    let r = Tensor::randn(0f32, 1f32, (2, 4, 9, 9), &dev).unwrap();
+    let exact = reference(&x, &w, &r, 1, 1);
+    let xv = Var::from_tensor(&x).unwrap();
+    let y = conv2d_forward(xv.as_tensor(), &w, 1, 1).unwrap();
+    let grads = (&y * &r).unwrap().sum_all().unwrap().backward().unwrap();
+    assert!(rel(grads.get(xv.as_tensor()).unwrap(), &exact[1]) < 1e-5);
+    assert!(grads.get(&w).is_none());
+    let wv = Var::from_tensor(&w).unwrap();
+    let y = conv2d_forward(&x, wv.as_tensor(), 1, 1).unwrap();
+    let grads = (&y * &r).unwrap().sum_all().unwrap().backward().unwrap();
+    assert!(rel(grads.get(wv.as_tensor()).unwrap(), &exact[2]) < 1e-5);
+    assert!(grads.get(&x).is_none());
+}

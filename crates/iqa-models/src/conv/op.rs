@@ -40,26 +40,37 @@ impl CustomOp2 for Conv2dOp {
         _res: &Tensor,
         grad: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+        // Only the gradients something upstream needs: a plain input (an image) or a
+        // frozen weight (VGG19's, R_pre's) is not tracked, and skipping it saves a third
+        // of the backward pass through it.
         let grad = grad.contiguous()?;
         let (_, _, h, w) = input.dims4()?;
-        let dx = grad.apply_op2_no_bwd(
-            weight,
-            &InputGradOp {
-                stride: self.stride,
-                padding: self.padding,
-                height: h,
-                width: w,
-            },
-        )?;
-        let dw = input.apply_op2_no_bwd(
-            &grad,
-            &WeightGradOp {
-                stride: self.stride,
-                padding: self.padding,
-                kernel: (weight.dim(2)?, weight.dim(3)?),
-            },
-        )?;
-        Ok((Some(dx), Some(dw)))
+        let dx = if input.track_op() {
+            Some(grad.apply_op2_no_bwd(
+                weight,
+                &InputGradOp {
+                    stride: self.stride,
+                    padding: self.padding,
+                    height: h,
+                    width: w,
+                },
+            )?)
+        } else {
+            None
+        };
+        let dw = if weight.track_op() {
+            Some(input.apply_op2_no_bwd(
+                &grad,
+                &WeightGradOp {
+                    stride: self.stride,
+                    padding: self.padding,
+                    kernel: (weight.dim(2)?, weight.dim(3)?),
+                },
+            )?)
+        } else {
+            None
+        };
+        Ok((dx, dw))
     }
 }
 

@@ -13,6 +13,7 @@ use candle_core::{Module, Tensor};
 use candle_nn::{Conv2dConfig, VarBuilder};
 
 use crate::conv::{Conv2d, conv2d};
+use crate::spatial::{max_pool2d, upsample_nearest2d};
 
 use super::blocks::{Bottleneck, ConvBnRelu};
 use super::config::HiqaConfig;
@@ -99,7 +100,7 @@ impl Generator {
         let x = self.conv2.forward(&x, train)?;
         let x = self.res2.forward(&x, train)?;
         let x = if h2 >= 2 && w2 >= 2 {
-            x.max_pool2d(2)?
+            max_pool2d(&x, 2)?
         } else {
             x
         };
@@ -116,8 +117,10 @@ impl Generator {
         let features = features.unwrap_or_else(|| x.clone());
         let x = self
             .res_up1
-            .forward(&x.upsample_nearest2d(h2, w2)?, train)?;
-        let x = self.res_up2.forward(&x.upsample_nearest2d(h, w)?, train)?;
+            .forward(&upsample_nearest2d(&x, h2, w2)?, train)?;
+        let x = self
+            .res_up2
+            .forward(&upsample_nearest2d(&x, h, w)?, train)?;
         let correction = self.out.forward(&x)?;
         let image = (distorted + correction)?.clamp(0f32, 1f32)?;
         Ok(Hallucination { image, features })

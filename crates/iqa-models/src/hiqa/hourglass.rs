@@ -7,6 +7,7 @@ use candle_nn::VarBuilder;
 
 use super::blocks::Bottleneck;
 use crate::Result;
+use crate::spatial::{max_pool2d, upsample_nearest2d};
 
 /// One hourglass of a given depth.
 #[derive(Debug, Clone)]
@@ -46,7 +47,7 @@ impl Hourglass {
         let up = self.up.forward(x, train)?;
         // Odd sizes: pooling floors, so sides below 2 stop shrinking (pool only what fits).
         let pooled = if h >= 2 && w >= 2 {
-            x.max_pool2d(2)?
+            max_pool2d(x, 2)?
         } else {
             x.clone()
         };
@@ -59,7 +60,7 @@ impl Hourglass {
             }
         };
         let low = self.low_out.forward(&low, train)?;
-        let back = low.upsample_nearest2d(h, w)?;
+        let back = upsample_nearest2d(&low, h, w)?;
         Ok(((up + back)?, innermost))
     }
 }

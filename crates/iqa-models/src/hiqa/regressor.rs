@@ -9,6 +9,7 @@ use candle_nn::{Linear, VarBuilder, linear};
 use super::blocks::{BasicBlock, ConvBnRelu};
 use super::config::HiqaConfig;
 use crate::Result;
+use crate::spatial::max_pool2d;
 
 /// Which parts of R are on: the full model and the paper's ablations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -133,7 +134,7 @@ impl Regressor {
         let x = self.conv.forward(&x, train)?;
         let (_, _, h, w) = x.dims4()?;
         let mut x = if h >= 2 && w >= 2 {
-            x.max_pool2d(2)?
+            max_pool2d(&x, 2)?
         } else {
             x
         };

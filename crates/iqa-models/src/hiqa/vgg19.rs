@@ -9,6 +9,7 @@ use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Conv2dConfig, VarBuilder};
 
 use crate::conv::Conv2d;
+use crate::spatial::max_pool2d;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -166,7 +167,7 @@ impl Vgg19Features {
                     }
                 }
                 Some(_) => break,
-                None => h = h.max_pool2d(2)?,
+                None => h = max_pool2d(&h, 2)?,
             }
         }
         Ok(out)
