@@ -17,6 +17,7 @@
 //! # Ok::<(), iqa_models::ModelError>(())
 //! ```
 
+pub mod activation;
 pub mod conv;
 mod custom_op;
 mod device;

@@ -198,3 +198,56 @@ fn only_tracked_operands_get_gradients() {
     assert!(rel(grads.get(wv.as_tensor()).unwrap(), &exact[2]) < 1e-5);
     assert!(grads.get(&x).is_none());
 }
+
+#[test]
+fn fused_bias_and_activation_match_candle_ops() {
+    use iqa_models::activation::Activation;
+    use iqa_models::conv::conv2d_fused;
+    let dev = Device::Cpu;
+    for (n, c, o, h, w, k, s, p) in [(2, 3, 5, 9, 8, 3, 1, 1), (3, 4, 6, 8, 8, 4, 2, 1)] {
+        let x = Var::from_tensor(&Tensor::randn(0f32, 1f32, (n, c, h, w), &dev).unwrap()).unwrap();
+        let wt =
+            Var::from_tensor(&Tensor::randn(0f32, 0.3f32, (o, c, k, k), &dev).unwrap()).unwrap();
+        let b = Var::from_tensor(&Tensor::randn(0f32, 0.5f32, o, &dev).unwrap()).unwrap();
+        for act in [
+            Activation::Identity,
+            Activation::Relu,
+            Activation::LeakyRelu(0.2),
+        ] {
+            let case = format!("n{n} c{c} o{o} {h}x{w} k{k} s{s} p{p} {act:?}");
+            let ours = conv2d_fused(
+                x.as_tensor(),
+                wt.as_tensor(),
+                Some(b.as_tensor()),
+                s,
+                p,
+                act,
+            )
+            .unwrap();
+            let conv = x.as_tensor().conv2d(wt.as_tensor(), p, s, 1, 1).unwrap();
+            let stock = act
+                .forward(
+                    &conv
+                        .broadcast_add(&b.as_tensor().reshape((1, o, 1, 1)).unwrap())
+                        .unwrap(),
+                )
+                .unwrap();
+            assert!(rel(&ours, &stock) < 1e-5, "{case}: forward");
+            let r = Tensor::randn(0f32, 1f32, ours.shape(), &dev).unwrap();
+            let g_ours = (&ours * &r).unwrap().sum_all().unwrap().backward().unwrap();
+            let g_stock = (&stock * &r)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            for (what, v) in [("input", &x), ("weight", &wt), ("bias", &b)] {
+                let (a, e) = (
+                    g_ours.get(v.as_tensor()).unwrap(),
+                    g_stock.get(v.as_tensor()).unwrap(),
+                );
+                assert!(rel(a, e) < 1e-5, "{case}: {what} gradient {}", rel(a, e));
+            }
+        }
+    }
+}

@@ -94,7 +94,7 @@ impl Geometry {
     }
 
     /// Output pixels per channel.
-    fn hw_out(&self) -> usize {
+    pub fn hw_out(&self) -> usize {
         self.ho * self.wo
     }
 

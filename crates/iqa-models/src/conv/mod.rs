@@ -5,6 +5,7 @@
 //! [`set_conv_backend`].
 
 mod cpu;
+mod epilogue;
 mod gemm;
 mod op;
 
@@ -12,6 +13,8 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Conv2dConfig, Init, VarBuilder};
+
+use crate::activation::Activation;
 
 /// Which implementation runs CPU convolutions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,16 +61,43 @@ pub fn conv2d_forward(
     stride: usize,
     padding: usize,
 ) -> candle_core::Result<Tensor> {
+    conv2d_fused(x, weight, None, stride, padding, Activation::Identity)
+}
+
+/// `act(conv2d(x, weight) + bias)`: on the CPU in f32 one custom op (the bias and the
+/// activation in one pass after the matrix products, their gradients in one pass before
+/// the backward products), elsewhere candle's `conv2d`, `broadcast_add` and activation.
+pub fn conv2d_fused(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    stride: usize,
+    padding: usize,
+    act: Activation,
+) -> candle_core::Result<Tensor> {
     let fast = matches!(x.device(), Device::Cpu)
         && x.dtype() == DType::F32
         && weight.dtype() == DType::F32
+        && bias.is_none_or(|b| b.dtype() == DType::F32)
         && conv_backend() == ConvBackend::Fast;
     if fast {
-        x.contiguous()?
-            .apply_op2(&weight.contiguous()?, op::Conv2dOp { stride, padding })
-    } else {
-        x.conv2d(weight, padding, stride, 1, 1)
+        let fused = op::Fused {
+            stride,
+            padding,
+            act,
+        };
+        let (x, weight) = (x.contiguous()?, weight.contiguous()?);
+        return match bias {
+            Some(b) => x.apply_op3(&weight, &b.contiguous()?, op::Conv2dBiasOp(fused)),
+            None => x.apply_op2(&weight, op::Conv2dOp(fused)),
+        };
     }
+    let y = x.conv2d(weight, padding, stride, 1, 1)?;
+    let y = match bias {
+        Some(b) => y.broadcast_add(&b.reshape((1, (), 1, 1))?)?,
+        None => y,
+    };
+    act.forward(&y)
 }
 
 /// A 2-D convolution layer with optional bias (the tensor names of candle-nn's and
@@ -85,15 +115,23 @@ impl Conv2d {
     pub fn weight(&self) -> &Tensor {
         &self.weight
     }
+
+    /// The convolution followed by `act` (fused on the CPU, see [`conv2d_fused`]).
+    pub fn forward_act(&self, x: &Tensor, act: Activation) -> candle_core::Result<Tensor> {
+        conv2d_fused(
+            x,
+            &self.weight,
+            self.bias.as_ref(),
+            self.stride,
+            self.padding,
+            act,
+        )
+    }
 }
 
 impl Module for Conv2d {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let y = conv2d_forward(x, &self.weight, self.stride, self.padding)?;
-        match &self.bias {
-            Some(b) => y.broadcast_add(&b.reshape((1, (), 1, 1))?),
-            None => Ok(y),
-        }
+        self.forward_act(x, Activation::Identity)
     }
 }
 

@@ -1,49 +1,70 @@
-//! The convolution and its two gradients as candle custom ops (CPU, f32).
+//! The convolution (with bias and activation fused in) and its gradients as candle custom
+//! ops (CPU, f32).
 
-use candle_core::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Shape, Tensor};
 
 use super::cpu::{Geometry, forward, grad_input, grad_weight};
-use crate::custom_op::operand as data;
+use super::epilogue::{act_grad, bias_act, bias_grad};
+use crate::activation::Activation;
+use crate::custom_op::{operand as data, with_cpu_data};
 
-/// `conv2d(input, weight)` with a stride and zero padding; no groups, no dilation.
+/// The fused convolution's parameters: `act(conv2d(input, weight) + bias)` with a stride
+/// and zero padding; no groups, no dilation.
 #[derive(Debug, Clone, Copy)]
-pub struct Conv2dOp {
+pub struct Fused {
     /// Stride.
     pub stride: usize,
     /// Padding.
     pub padding: usize,
+    /// The activation after the bias.
+    pub act: Activation,
 }
 
-impl CustomOp2 for Conv2dOp {
-    fn name(&self) -> &'static str {
-        "iqa-conv2d"
-    }
-
-    fn cpu_fwd(
+impl Fused {
+    /// The forward pass on the operands' data.
+    fn forward(
         &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
+        name: &str,
+        (s1, l1): (&CpuStorage, &Layout),
+        (s2, l2): (&CpuStorage, &Layout),
+        bias: Option<&[f32]>,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let g = Geometry::new(l1.dims(), l2.dims(), self.stride, self.padding)
             .map_err(candle_core::Error::msg)?;
-        let out = forward(&g, data(self.name(), s1, l1)?, data(self.name(), s2, l2)?)
+        if bias.is_some_and(|b| b.len() != g.o) {
+            candle_core::bail!(
+                "{name}: {} output channels but a bias of {:?}",
+                g.o,
+                bias.map(<[f32]>::len)
+            );
+        }
+        let mut out = forward(&g, data(name, s1, l1)?, data(name, s2, l2)?)
             .map_err(candle_core::Error::msg)?;
+        bias_act(&mut out, g.hw_out(), g.o, bias, self.act);
         Ok((CpuStorage::F32(out), Shape::from((g.n, g.o, g.ho, g.wo))))
     }
 
-    fn bwd(
+    /// The gradients of the input, weight and bias that something upstream needs: a plain
+    /// input (an image) or a frozen weight (VGG19's, R_pre's) is not tracked, and skipping
+    /// it saves a third of the backward pass through it.
+    fn backward(
         &self,
         input: &Tensor,
         weight: &Tensor,
-        _res: &Tensor,
+        bias: Option<&Tensor>,
+        res: &Tensor,
         grad: &Tensor,
-    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
-        // Only the gradients something upstream needs: a plain input (an image) or a
-        // frozen weight (VGG19's, R_pre's) is not tracked, and skipping it saves a third
-        // of the backward pass through it.
-        let grad = grad.contiguous()?;
+    ) -> candle_core::Result<[Option<Tensor>; 3]> {
+        let mut grad = grad.contiguous()?;
+        if self.act != Activation::Identity {
+            let g = with_cpu_data("iqa-conv2d backward", res, |out| {
+                with_cpu_data("iqa-conv2d backward", &grad, |gr| {
+                    Ok(act_grad(out, gr, self.act))
+                })
+            })?;
+            grad = Tensor::from_vec(g, grad.shape(), grad.device())?;
+        }
+        let (_, o, ho, wo) = grad.dims4()?;
         let (_, _, h, w) = input.dims4()?;
         let dx = if input.track_op() {
             Some(grad.apply_op2_no_bwd(
@@ -70,11 +91,86 @@ impl CustomOp2 for Conv2dOp {
         } else {
             None
         };
+        let db = match bias {
+            Some(b) if b.track_op() => {
+                let sums = with_cpu_data("iqa-conv2d backward", &grad, |gr| {
+                    Ok(bias_grad(gr, ho * wo, o))
+                })?;
+                Some(Tensor::from_vec(sums, o, b.device())?)
+            }
+            _ => None,
+        };
+        Ok([dx, dw, db])
+    }
+}
+
+/// The fused convolution without bias: operands (input, weight).
+#[derive(Debug, Clone, Copy)]
+pub struct Conv2dOp(pub Fused);
+
+impl CustomOp2 for Conv2dOp {
+    fn name(&self) -> &'static str {
+        "iqa-conv2d"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        self.0.forward(self.name(), (s1, l1), (s2, l2), None)
+    }
+
+    fn bwd(
+        &self,
+        input: &Tensor,
+        weight: &Tensor,
+        res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+        let [dx, dw, _] = self.0.backward(input, weight, None, res, grad)?;
         Ok((dx, dw))
     }
 }
 
-/// The input gradient of [`Conv2dOp`]: operands (output gradient, weight).
+/// The fused convolution with bias: operands (input, weight, bias).
+#[derive(Debug, Clone, Copy)]
+pub struct Conv2dBiasOp(pub Fused);
+
+impl CustomOp3 for Conv2dBiasOp {
+    fn name(&self) -> &'static str {
+        "iqa-conv2d-bias"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let bias = data(self.name(), s3, l3)?;
+        self.0.forward(self.name(), (s1, l1), (s2, l2), Some(bias))
+    }
+
+    fn bwd(
+        &self,
+        input: &Tensor,
+        weight: &Tensor,
+        bias: &Tensor,
+        res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let [dx, dw, db] = self.0.backward(input, weight, Some(bias), res, grad)?;
+        Ok((dx, dw, db))
+    }
+}
+
+/// The input gradient of the convolution: operands (output gradient, weight).
 #[derive(Debug, Clone, Copy)]
 struct InputGradOp {
     stride: usize,
@@ -116,7 +212,7 @@ impl CustomOp2 for InputGradOp {
     }
 }
 
-/// The weight gradient of [`Conv2dOp`]: operands (input, output gradient).
+/// The weight gradient of the convolution: operands (input, output gradient).
 #[derive(Debug, Clone, Copy)]
 struct WeightGradOp {
     stride: usize,

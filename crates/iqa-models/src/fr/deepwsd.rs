@@ -13,9 +13,10 @@
 
 use std::path::Path;
 
-use candle_core::{DType, Device, Module, Tensor};
+use candle_core::{DType, Device, Tensor};
 use candle_nn::{Conv2dConfig, VarBuilder};
 
+use crate::activation::Activation;
 use crate::conv::Conv2d;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -92,7 +93,7 @@ impl VggL2 {
                     let Some((index, conv)) = convs.next() else {
                         break;
                     };
-                    x = conv.forward(&x)?.relu()?;
+                    x = conv.forward_act(&x, Activation::Relu)?;
                     if TAPS.contains(index) {
                         taps.push(x.clone());
                     }

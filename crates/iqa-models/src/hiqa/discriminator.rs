@@ -54,10 +54,9 @@ impl Discriminator {
     pub fn forward(&self, reference: &Tensor, train: bool) -> Result<Tensor> {
         let mut x = reference.clone();
         for (conv, bn) in &self.convs {
-            x = conv.forward(&x)?;
             x = match bn {
-                Some(bn) => bn.forward_act(&x, train, LEAKY)?,
-                None => candle_nn::ops::leaky_relu(&x, 0.2)?,
+                Some(bn) => bn.forward_act(&conv.forward(&x)?, train, LEAKY)?,
+                None => conv.forward_act(&x, LEAKY)?,
             };
         }
         let pooled = x.mean(D::Minus1)?.mean(D::Minus1)?;

@@ -5,9 +5,10 @@
 
 use std::path::Path;
 
-use candle_core::{DType, Device, Module, Tensor};
+use candle_core::{DType, Device, Tensor};
 use candle_nn::{Conv2dConfig, VarBuilder};
 
+use crate::activation::Activation;
 use crate::conv::Conv2d;
 use crate::spatial::max_pool2d;
 use rand::{Rng, SeedableRng};
@@ -161,7 +162,7 @@ impl Vgg19Features {
             match layer {
                 Some((i, _, _)) if i < last => {
                     let Some((_, conv)) = convs.next() else { break };
-                    h = conv.forward(&h)?.relu()?;
+                    h = conv.forward_act(&h, Activation::Relu)?;
                     if self.taps.contains(&(i + 1)) {
                         out.push(h.clone());
                     }

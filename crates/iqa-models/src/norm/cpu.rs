@@ -5,54 +5,7 @@
 
 use rayon::prelude::*;
 
-/// The activation applied after the affine map.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Activation {
-    /// None: the batch norm alone.
-    Identity,
-    /// `max(0, y)`.
-    Relu,
-    /// `y` where positive, `slope * y` elsewhere.
-    LeakyRelu(f32),
-}
-
-impl Activation {
-    fn apply(self, y: f32) -> f32 {
-        match self {
-            Activation::Identity => y,
-            Activation::Relu => y.max(0.0),
-            Activation::LeakyRelu(s) => {
-                if y > 0.0 {
-                    y
-                } else {
-                    s * y
-                }
-            }
-        }
-    }
-
-    /// The derivative, from the activation's output (positive exactly where its input is,
-    /// for the slopes used here, which are positive).
-    fn derivative(self, out: f32) -> f32 {
-        match self {
-            Activation::Identity => 1.0,
-            Activation::Relu => {
-                if out > 0.0 {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
-            Activation::LeakyRelu(s) => {
-                if out > 0.0 {
-                    1.0
-                } else {
-                    s
-                }
-            }
-        }
-    }
-}
+use crate::activation::Activation;
 
 /// The sizes of an `n x c x hw` tensor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,7 +194,5 @@ mod tests {
         assert_eq!(relu, vec![0.0, 2.0, 7.0]);
         let leaky = normalize(d, &x, &[2.0], &[1.0], Activation::LeakyRelu(0.2));
         assert!((leaky[0] + 0.6).abs() < 1e-6 && leaky[2] == 7.0);
-        assert_eq!(Activation::Relu.derivative(0.0), 0.0);
-        assert_eq!(Activation::LeakyRelu(0.2).derivative(-0.6), 0.2);
     }
 }

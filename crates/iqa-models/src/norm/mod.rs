@@ -19,7 +19,7 @@ use std::sync::Arc;
 use candle_core::{DType, Device, ModuleT, Tensor, Var};
 use candle_nn::{BatchNorm, VarBuilder};
 
-pub use cpu::Activation;
+pub use crate::activation::Activation;
 
 use crate::conv::{ConvBackend, conv_backend};
 use crate::custom_op::with_cpu_data;
@@ -90,11 +90,7 @@ impl BatchNorm2d {
             && conv_backend() == ConvBackend::Fast;
         if !fused {
             let y = self.stock.forward_t(x, train)?;
-            return match act {
-                Activation::Identity => Ok(y),
-                Activation::Relu => y.relu(),
-                Activation::LeakyRelu(s) => candle_nn::ops::leaky_relu(&y, f64::from(s)),
-            };
+            return act.forward(&y);
         }
         let x = x.contiguous()?;
         let (mean, inv_std) = if train {

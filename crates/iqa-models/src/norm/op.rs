@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 
-use super::cpu::{Activation, Backward, Dims, backward, normalize};
+use super::cpu::{Backward, Dims, backward, normalize};
+use crate::activation::Activation;
 use crate::custom_op::{operand as data, with_cpu_data};
 
 /// The sizes of an `N x C x H x W` layout.
