@@ -311,8 +311,12 @@ pub fn forward(g: &Geometry, x: &[f32], wgt: &[f32]) -> Result<Vec<f32>, String>
 /// The gradient with respect to the input, from the output gradient `dy`
 /// (`n x o x ho x wo`); returns `n x c x h x w`.
 pub fn grad_input(g: &Geometry, dy: &[f32], wgt: &[f32]) -> Result<Vec<f32>, String> {
+    if g.stride == 1 && g.kh == g.kw && g.pad < g.kh && !g.pointwise() {
+        return grad_input_as_convolution(g, dy, wgt);
+    }
     let (chw, how, ckk) = (g.c * g.h * g.w, g.hw_out(), g.ckk());
     let mut dx = vec![0.0f32; g.n * chw];
+
     let weight_t = View::rows(wgt, g.o, ckk).t();
     per_image(g.n, &mut dx, chw, |i, dx, threads| {
         let grad = &dy[i * g.o * how..(i + 1) * g.o * how];
@@ -331,6 +335,35 @@ pub fn grad_input(g: &Geometry, dy: &[f32], wgt: &[f32]) -> Result<Vec<f32>, Str
         Ok(())
     })?;
     Ok(dx)
+}
+
+/// The input gradient of a stride-1 convolution as a forward convolution of the output
+/// gradient with the flipped, transposed kernel and the complementary padding (`k - 1 - p`).
+/// Its matrix products have an inner dimension of `o x k x k` instead of `o`, which the
+/// `gemm` kernels run at nearly the forward pass's rate, and it needs no col2im.
+fn grad_input_as_convolution(g: &Geometry, dy: &[f32], wgt: &[f32]) -> Result<Vec<f32>, String> {
+    let k = g.kh;
+    let mut flipped = vec![0.0f32; wgt.len()];
+    for oc in 0..g.o {
+        for ci in 0..g.c {
+            for ky in 0..k {
+                for kx in 0..k {
+                    flipped[((ci * g.o + oc) * k + ky) * k + kx] =
+                        wgt[((oc * g.c + ci) * k + (k - 1 - ky)) * k + (k - 1 - kx)];
+                }
+            }
+        }
+    }
+    let transposed = Geometry {
+        block_bytes: g.block_bytes,
+        ..Geometry::new(&[g.n, g.o, g.ho, g.wo], &[g.c, g.o, k, k], 1, k - 1 - g.pad)?
+    };
+    if (transposed.ho, transposed.wo) != (g.h, g.w) {
+        return Err(format!(
+            "conv2d input gradient: {transposed:?} does not give back {g:?}"
+        ));
+    }
+    forward(&transposed, dy, &flipped)
 }
 
 /// The gradient with respect to the weight: the sum over the batch of `dy x cols^T`;
@@ -427,6 +460,7 @@ mod tests {
                 block_bytes: usize::MAX,
                 ..Geometry::new(&shape, &weight, stride, pad).unwrap()
             };
+
             // One output row per block.
             let rows = Geometry {
                 block_bytes: 1,
