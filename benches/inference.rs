@@ -9,7 +9,7 @@
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{Optimizer, SGD};
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use iqa::models::hiqa::losses::{
     LossWeights, adversarial_loss, discriminator_loss, generator_loss, perceptual_loss, pixel_loss,
     quality_loss, regression_loss,
@@ -17,8 +17,9 @@ use iqa::models::hiqa::losses::{
 use iqa::models::hiqa::vgg19::{Vgg19Features, vgg_loss};
 use iqa::models::hiqa::{HiqaConfig, HiqaNetworks, Regressor, RegressorMode, frozen};
 
+/// The allocator and setting of the `iqa` binary (see `iqa::allocator`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: iqa::allocator::MiMalloc = iqa::allocator::MiMalloc;
 
 const PATCH: usize = 256;
 
@@ -129,4 +130,12 @@ fn hiqa(c: &mut Criterion) {
 }
 
 criterion_group!(benches, hiqa);
-criterion_main!(benches);
+
+/// `criterion_main!` with the allocator set up first.
+#[allow(unsafe_code)]
+fn main() {
+    // SAFETY: the first statement of main; no other thread exists yet.
+    unsafe { iqa::allocator::keep_freed_memory() };
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

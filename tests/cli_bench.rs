@@ -53,6 +53,31 @@ fn bench_json_contract() {
         assert!(r["patches_per_s"].as_f64().unwrap() > 0.0, "{r}");
         assert!(r["gflop_per_patch"].as_f64().unwrap() > 0.0, "{r}");
     }
+    // --only keeps the measurements whose names contain a filter.
+    let only = Command::new(env!("CARGO_BIN_EXE_iqa"))
+        .args([
+            "bench",
+            "--batch",
+            "1",
+            "--patch",
+            "32",
+            "--seconds",
+            "0",
+            "--json",
+            "--only",
+            "D TRAIN, g+r",
+        ])
+        .output()
+        .unwrap();
+    assert!(only.status.success());
+    let v: Value = serde_json::from_slice(&only.stdout).unwrap();
+    let whats: Vec<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(whats, ["G+R forward", "D train step"]);
     let bad = Command::new(env!("CARGO_BIN_EXE_iqa"))
         .args(["bench", "--preset", "huge"])
         .output()

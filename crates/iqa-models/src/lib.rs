@@ -27,6 +27,7 @@ pub mod hiqa;
 mod image_tensor;
 pub mod norm;
 pub mod nr;
+pub mod residual;
 pub mod spatial;
 
 pub use device::parse_device;

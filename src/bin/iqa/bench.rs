@@ -32,6 +32,10 @@ pub struct BenchArgs {
     /// Seconds to spend on each measurement (after one warm-up call).
     #[arg(long, default_value_t = 2.0)]
     pub seconds: f64,
+    /// Only the measurements whose names contain one of these (comma-separated, any case),
+    /// e.g. `--only "r train"` to profile one training step.
+    #[arg(long)]
+    pub only: Option<String>,
     /// One JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -98,6 +102,17 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let mut g_opt = SGD::new(nets.g_vars.all_vars(), 1e-4)?;
     let mut r_opt = SGD::new(nets.r_vars.all_vars(), 1e-4)?;
     let mut d_opt = SGD::new(nets.d_vars.all_vars(), 1e-4)?;
+    let filters: Vec<String> = args
+        .only
+        .as_deref()
+        .map(|o| o.split(',').map(|f| f.trim().to_lowercase()).collect())
+        .unwrap_or_default();
+    let wanted = |what: &str| {
+        filters.is_empty()
+            || filters
+                .iter()
+                .any(|f| what.to_lowercase().contains(f.as_str()))
+    };
     let mut results = Vec::new();
     for &n in &batches {
         let x = Tensor::rand(0f32, 1f32, (n, 3, patch, patch), &device)?;
@@ -119,58 +134,68 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 gflop_per_patch: gf,
             });
         };
-        let per_s = time(&device, args.seconds, || {
-            nets.regressor
-                .forward(&x, Some(&g0.image), Some(&g0.features), false)?
-                .to_dtype(DType::F32)?;
-            Ok(())
-        })?;
-        record("R forward", per_s, r_f);
-        let per_s = time(&device, args.seconds, || {
-            let g = nets.generator.forward(&x, false)?;
-            nets.regressor
-                .forward(&x, Some(&g.image), Some(&g.features), false)?;
-            Ok(())
-        })?;
-        record("G+R forward", per_s, g_f + r_f);
-        let per_s = time(&device, args.seconds, || {
-            // L_G of Eq. 4: L_p, L_s = L_v + lambda L_q, L_adv through D.
-            let g = nets.generator.forward(&x, true)?;
-            let fake = nets.discriminator.forward(&g.image, false)?;
-            let l_s = perceptual_loss(
-                &vgg_loss(&vgg, &g.image, &reference)?,
-                &quality_loss(&r_pre, &x, &g.image, &reference)?,
-                weights.quality,
-            )?;
-            let loss = generator_loss(
-                &pixel_loss(&g.image, &reference)?,
-                &l_s,
-                &adversarial_loss(&fake)?,
-                &weights,
-            )?;
-            g_opt.backward_step(&loss)?;
-            Ok(())
-        })?;
-        record("G train step", per_s, g_f + d_f + 2.0 * (vgg_f + pre_f));
-        let per_s = time(&device, args.seconds, || {
-            let g = nets.generator.forward(&x, false)?;
-            let (image, features) = (g.image.detach(), g.features.detach());
-            let s = nets
-                .regressor
-                .forward(&x, Some(&image), Some(&features), true)?;
-            r_opt.backward_step(&regression_loss(&s, &target)?)?;
-            Ok(())
-        })?;
-        record("R train step", per_s, g_f + r_f);
-        let per_s = time(&device, args.seconds, || {
-            let fake_image = g0.image.detach();
-            let real = nets.discriminator.forward(&reference, true)?;
-            let fake = nets.discriminator.forward(&fake_image, true)?;
-            let d_fake = Tensor::zeros(n, DType::F32, &device)?;
-            d_opt.backward_step(&discriminator_loss(&real, &fake, &d_fake)?)?;
-            Ok(())
-        })?;
-        record("D train step", per_s, 2.0 * d_f);
+        if wanted("R forward") {
+            let per_s = time(&device, args.seconds, || {
+                nets.regressor
+                    .forward(&x, Some(&g0.image), Some(&g0.features), false)?
+                    .to_dtype(DType::F32)?;
+                Ok(())
+            })?;
+            record("R forward", per_s, r_f);
+        }
+        if wanted("G+R forward") {
+            let per_s = time(&device, args.seconds, || {
+                let g = nets.generator.forward(&x, false)?;
+                nets.regressor
+                    .forward(&x, Some(&g.image), Some(&g.features), false)?;
+                Ok(())
+            })?;
+            record("G+R forward", per_s, g_f + r_f);
+        }
+        if wanted("G train step") {
+            let per_s = time(&device, args.seconds, || {
+                // L_G of Eq. 4: L_p, L_s = L_v + lambda L_q, L_adv through D.
+                let g = nets.generator.forward(&x, true)?;
+                let fake = nets.discriminator.forward(&g.image, false)?;
+                let l_s = perceptual_loss(
+                    &vgg_loss(&vgg, &g.image, &reference)?,
+                    &quality_loss(&r_pre, &x, &g.image, &reference)?,
+                    weights.quality,
+                )?;
+                let loss = generator_loss(
+                    &pixel_loss(&g.image, &reference)?,
+                    &l_s,
+                    &adversarial_loss(&fake)?,
+                    &weights,
+                )?;
+                g_opt.backward_step(&loss)?;
+                Ok(())
+            })?;
+            record("G train step", per_s, g_f + d_f + 2.0 * (vgg_f + pre_f));
+        }
+        if wanted("R train step") {
+            let per_s = time(&device, args.seconds, || {
+                let g = nets.generator.forward(&x, false)?;
+                let (image, features) = (g.image.detach(), g.features.detach());
+                let s = nets
+                    .regressor
+                    .forward(&x, Some(&image), Some(&features), true)?;
+                r_opt.backward_step(&regression_loss(&s, &target)?)?;
+                Ok(())
+            })?;
+            record("R train step", per_s, g_f + r_f);
+        }
+        if wanted("D train step") {
+            let per_s = time(&device, args.seconds, || {
+                let fake_image = g0.image.detach();
+                let real = nets.discriminator.forward(&reference, true)?;
+                let fake = nets.discriminator.forward(&fake_image, true)?;
+                let d_fake = Tensor::zeros(n, DType::F32, &device)?;
+                d_opt.backward_step(&discriminator_loss(&real, &fake, &d_fake)?)?;
+                Ok(())
+            })?;
+            record("D train step", per_s, 2.0 * d_f);
+        }
     }
     if args.json {
         println!(

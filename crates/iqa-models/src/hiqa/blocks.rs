@@ -6,6 +6,7 @@ use candle_nn::{Conv2dConfig, VarBuilder};
 
 use crate::conv::{Conv2d, conv2d, conv2d_no_bias};
 use crate::norm::{Activation, BatchNorm2d, batch_norm2d};
+use crate::residual::add_act;
 
 use crate::Result;
 
@@ -104,7 +105,7 @@ impl Bottleneck {
             Some(s) => s.forward(x)?,
             None => x.clone(),
         };
-        Ok((h + skip)?)
+        Ok(add_act(&h, &skip, Activation::Identity)?)
     }
 }
 
@@ -151,6 +152,6 @@ impl BasicBlock {
             Some((c, bn)) => bn.forward_act(&c.forward(x)?, train, identity)?,
             None => x.clone(),
         };
-        Ok((h + skip)?.relu()?)
+        Ok(add_act(&h, &skip, Activation::Relu)?)
     }
 }
