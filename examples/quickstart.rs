@@ -28,7 +28,7 @@ struct Args {
     /// Dead-leaves scenes (references); 20 % of them are held out for the test.
     #[arg(long, default_value_t = 20)]
     scenes: usize,
-    /// Scale of the training schedule (1.0: about five minutes of training on 2 cores).
+    /// Scale of the training schedule (1.0: about two minutes of training on 2 cores).
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
     /// VGG19 weights for the perceptual loss (default: random VGG19 features).
