@@ -1,7 +1,19 @@
-//! What the project's CPU custom ops share: reading an operand's f32 data.
+//! What the project's CPU custom ops share: when they run, and reading an operand's f32
+//! data.
 
 use candle_core::backend::BackendStorage;
-use candle_core::{CpuStorage, Layout, Storage, Tensor};
+use candle_core::{CpuStorage, DType, Device, Layout, Storage, Tensor};
+
+use crate::conv::{ConvBackend, conv_backend};
+
+/// Whether the fused CPU ops take these operands: all f32 on the CPU, with the project's
+/// kernels chosen (see [`crate::conv::ConvBackend`]).
+pub(crate) fn fused_cpu(operands: &[&Tensor]) -> bool {
+    conv_backend() == ConvBackend::Fast
+        && operands
+            .iter()
+            .all(|t| matches!(t.device(), Device::Cpu) && t.dtype() == DType::F32)
+}
 
 /// The contiguous f32 data of custom op `op`'s operand.
 pub(crate) fn operand<'a>(

@@ -3,24 +3,19 @@
 //! both operands), elsewhere candle's addition and activation (candle: two passes forward,
 //! about ten backward).
 
-use candle_core::{CpuStorage, CustomOp2, DType, Device, Layout, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 use crate::activation::Activation;
-use crate::conv::{ConvBackend, conv_backend};
-use crate::custom_op::{operand, with_cpu_data};
+use crate::conv::act_grad;
+use crate::custom_op::{fused_cpu, operand, with_cpu_data};
 
 /// Elements per parallel task.
 const CHUNK: usize = 1 << 14;
 
 /// `act(a + b)` for tensors of the same shape.
 pub fn add_act(a: &Tensor, b: &Tensor, act: Activation) -> candle_core::Result<Tensor> {
-    let fast = matches!(a.device(), Device::Cpu)
-        && a.dtype() == DType::F32
-        && b.dtype() == DType::F32
-        && a.shape() == b.shape()
-        && conv_backend() == ConvBackend::Fast;
-    if fast {
+    if fused_cpu(&[a, b]) && a.shape() == b.shape() {
         a.contiguous()?.apply_op2(&b.contiguous()?, AddActOp(act))
     } else {
         act.forward(&(a + b)?)
@@ -85,17 +80,7 @@ impl CustomOp2 for AddActOp {
             let grad = grad.contiguous()?;
             let act = self.0;
             let g = with_cpu_data(self.name(), res, |out| {
-                with_cpu_data(self.name(), &grad, |gr| {
-                    let mut g = vec![0.0f32; gr.len()];
-                    g.par_chunks_mut(CHUNK)
-                        .zip(out.par_chunks(CHUNK).zip(gr.par_chunks(CHUNK)))
-                        .for_each(|(d, (o, gr))| {
-                            for ((d, &o), &gr) in d.iter_mut().zip(o).zip(gr) {
-                                *d = gr * act.derivative(o);
-                            }
-                        });
-                    Ok(g)
-                })
+                with_cpu_data(self.name(), &grad, |gr| Ok(act_grad(out, gr, act)))
             })?;
             Tensor::from_vec(g, grad.shape(), grad.device())?
         };

@@ -11,10 +11,13 @@ mod op;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use candle_core::{DType, Device, Module, Tensor};
+use candle_core::{Module, Tensor};
 use candle_nn::{Conv2dConfig, Init, VarBuilder};
 
 use crate::activation::Activation;
+use crate::custom_op::fused_cpu;
+
+pub(crate) use epilogue::act_grad;
 
 /// Which implementation runs CPU convolutions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,12 +78,11 @@ pub fn conv2d_fused(
     padding: usize,
     act: Activation,
 ) -> candle_core::Result<Tensor> {
-    let fast = matches!(x.device(), Device::Cpu)
-        && x.dtype() == DType::F32
-        && weight.dtype() == DType::F32
-        && bias.is_none_or(|b| b.dtype() == DType::F32)
-        && conv_backend() == ConvBackend::Fast;
-    if fast {
+    let operands: Vec<&Tensor> = [Some(x), Some(weight), bias]
+        .into_iter()
+        .flatten()
+        .collect();
+    if fused_cpu(&operands) {
         let fused = op::Fused {
             stride,
             padding,

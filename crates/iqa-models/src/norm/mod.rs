@@ -16,13 +16,12 @@ mod op;
 
 use std::sync::Arc;
 
-use candle_core::{DType, Device, ModuleT, Tensor, Var};
+use candle_core::{ModuleT, Tensor, Var};
 use candle_nn::{BatchNorm, VarBuilder};
 
 pub use crate::activation::Activation;
 
-use crate::conv::{ConvBackend, conv_backend};
-use crate::custom_op::with_cpu_data;
+use crate::custom_op::{fused_cpu, with_cpu_data};
 
 /// Running-statistics momentum (PyTorch's and candle-nn's default).
 const MOMENTUM: f64 = 0.1;
@@ -84,11 +83,7 @@ impl BatchNorm2d {
         train: bool,
         act: Activation,
     ) -> candle_core::Result<Tensor> {
-        let fused = matches!(x.device(), Device::Cpu)
-            && x.dtype() == DType::F32
-            && x.rank() == 4
-            && conv_backend() == ConvBackend::Fast;
-        if !fused {
+        if !(fused_cpu(&[x]) && x.rank() == 4) {
             let y = self.stock.forward_t(x, train)?;
             return act.forward(&y);
         }

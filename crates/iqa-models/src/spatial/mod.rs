@@ -10,16 +10,13 @@
 mod cpu;
 mod op;
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::Tensor;
 
-use crate::conv::{ConvBackend, conv_backend};
+use crate::custom_op::fused_cpu;
 
 /// Whether `x` takes the custom ops.
 fn fast(x: &Tensor) -> bool {
-    matches!(x.device(), Device::Cpu)
-        && x.dtype() == DType::F32
-        && x.rank() == 4
-        && conv_backend() == ConvBackend::Fast
+    fused_cpu(&[x]) && x.rank() == 4
 }
 
 /// Max pooling of `x` (`N x C x H x W`) with `k x k` windows at stride `k`. Where a window
