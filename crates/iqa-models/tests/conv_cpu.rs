@@ -9,19 +9,8 @@
 use candle_core::{Device, Tensor, Var};
 use iqa_models::conv::{ConvBackend, conv_backend, conv2d_forward};
 
-/// The largest absolute difference relative to the largest reference magnitude.
-fn rel(a: &Tensor, b: &Tensor) -> f32 {
-    let diff: f32 = (a - b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .max_all()
-        .unwrap()
-        .to_scalar()
-        .unwrap();
-    let scale: f32 = b.abs().unwrap().max_all().unwrap().to_scalar().unwrap();
-    diff / scale.max(1e-12)
-}
+mod common;
+use common::rel;
 
 /// The convolution and the gradients of sum(y * r) for x and w, as loops in f64.
 fn reference(x: &Tensor, w: &Tensor, r: &Tensor, stride: usize, pad: usize) -> [Tensor; 3] {

@@ -8,19 +8,8 @@ use candle_core::{Device, Tensor, Var};
 use candle_nn::ModuleT;
 use iqa_models::norm::{Activation, BatchNorm2d};
 
-/// The largest absolute difference relative to the largest reference magnitude.
-fn rel(a: &Tensor, b: &Tensor) -> f32 {
-    let diff: f32 = (a - b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .max_all()
-        .unwrap()
-        .to_scalar()
-        .unwrap();
-    let scale: f32 = b.abs().unwrap().max_all().unwrap().to_scalar().unwrap();
-    diff / scale.max(1e-12)
-}
+mod common;
+use common::rel;
 
 fn var(t: &Tensor) -> Var {
     Var::from_tensor(&t.copy().unwrap()).unwrap()

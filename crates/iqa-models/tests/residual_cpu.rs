@@ -7,16 +7,8 @@ use candle_core::{Device, Tensor, Var};
 use iqa_models::activation::Activation;
 use iqa_models::residual::add_act;
 
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    (a - b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .max_all()
-        .unwrap()
-        .to_scalar()
-        .unwrap()
-}
+mod common;
+use common::max_abs_diff;
 
 #[test]
 fn add_act_matches_candle() {

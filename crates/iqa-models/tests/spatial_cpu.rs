@@ -12,16 +12,8 @@
 use candle_core::{Device, Tensor, Var};
 use iqa_models::spatial::{max_pool2d, max_pool2d_portable, upsample_nearest2d};
 
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    (a - b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .max_all()
-        .unwrap()
-        .to_scalar()
-        .unwrap()
-}
+mod common;
+use common::max_abs_diff;
 
 /// Output and the gradient of sum(y * r) for `x` through `f`.
 fn run(x: &Tensor, r_seed: &Tensor, f: impl Fn(&Tensor) -> Tensor) -> (Tensor, Tensor) {
