@@ -136,6 +136,8 @@ criterion_group!(benches, hiqa);
 fn main() {
     // SAFETY: the first statement of main; no other thread exists yet.
     unsafe { iqa::allocator::keep_freed_memory() };
+    // SAFETY: still no other thread.
+    unsafe { iqa::worker_threads::short_spin_waits() };
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

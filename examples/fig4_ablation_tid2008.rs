@@ -39,7 +39,7 @@ fn paper(v: Variant) -> (Option<f64>, Option<f64>) {
 }
 
 fn main() -> Result<()> {
-    common::keep_freed_memory();
+    common::set_up_runtime();
     let args = Args::parse();
     let c = &args.common;
     let (manifest, line) = c.database(

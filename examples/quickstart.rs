@@ -47,6 +47,8 @@ static ALLOCATOR: iqa::allocator::MiMalloc = iqa::allocator::MiMalloc;
 fn main() -> Result<()> {
     // SAFETY: the first statement of main; no other thread exists yet.
     unsafe { iqa::allocator::keep_freed_memory() };
+    // SAFETY: still no other thread.
+    unsafe { iqa::worker_threads::short_spin_waits() };
     let args = Args::parse();
     let start = std::time::Instant::now();
     anyhow::ensure!(args.scale > 0.0, "--scale must be positive");

@@ -31,7 +31,7 @@ struct Args {
 const PAPER: [(&str, f64); 3] = [("awgn", 0.923), ("awgn_color", 0.880), ("ALL", 0.879)];
 
 fn main() -> Result<()> {
-    common::keep_freed_memory();
+    common::set_up_runtime();
     let args = Args::parse();
     let c = &args.common;
     let names: Vec<&str> = distortion_set("tid2013")?

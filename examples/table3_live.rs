@@ -33,7 +33,7 @@ struct Args {
 const PAPER_ALL: [(&str, f64, f64); 2] = [("full", 0.982, 0.982), ("oracle", 0.983, 0.989)];
 
 fn main() -> Result<()> {
-    common::keep_freed_memory();
+    common::set_up_runtime();
     let args = Args::parse();
     let c = &args.common;
     let (manifest, line) = c.database(

@@ -41,7 +41,7 @@ const SUBSET: [&str; 4] = ["jpeg", "jpeg2000", "awgn", "gblur"];
 const PAPER: [(&str, f64, f64); 2] = [("full", 0.934, 0.917), ("oracle", 0.939, 0.920)];
 
 fn main() -> Result<()> {
-    common::keep_freed_memory();
+    common::set_up_runtime();
     let args = Args::parse();
     let c = &args.common;
     let (live, live_line) = c.database(

@@ -74,7 +74,7 @@ fn train(
 }
 
 fn main() -> Result<()> {
-    common::keep_freed_memory();
+    common::set_up_runtime();
     let args = Args::parse();
     let c = &args.common;
     let device = c.device()?;

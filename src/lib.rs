@@ -15,6 +15,7 @@
 //! - [`synth`]: full-reference metrics as labellers of synthetic databases.
 //! - [`plot`]: the scatter plot of predictions against MOS with the fitted curve.
 //! - [`allocator`]: the allocator setting the `iqa` binary and the examples run with.
+//! - [`worker_threads`]: the setting they give candle's element-wise worker threads.
 
 pub use iqa_data as data;
 pub use iqa_metrics as metrics;
@@ -25,6 +26,7 @@ pub mod allocator;
 mod error;
 pub mod plot;
 pub mod synth;
+pub mod worker_threads;
 
 pub use error::{Error, Result};
 

@@ -20,11 +20,15 @@ use iqa::train::{TrainConfig, Variant};
 #[global_allocator]
 static ALLOCATOR: iqa::allocator::MiMalloc = iqa::allocator::MiMalloc;
 
-/// Makes the allocator keep freed memory; the first call of every example's `main`.
+/// Makes the allocator keep freed memory and shortens candle's worker spin waits (see
+/// `iqa::allocator` and `iqa::worker_threads`); the first call of every example's `main`.
 #[allow(unsafe_code)]
-pub fn keep_freed_memory() {
+pub fn set_up_runtime() {
     // SAFETY: called first in `main`, before any other thread exists.
-    unsafe { iqa::allocator::keep_freed_memory() }
+    unsafe {
+        iqa::allocator::keep_freed_memory();
+        iqa::worker_threads::short_spin_waits();
+    }
 }
 
 /// Options every experiment takes.

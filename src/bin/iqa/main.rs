@@ -57,6 +57,8 @@ enum Command {
 fn main() -> std::process::ExitCode {
     // SAFETY: the first statement of main; no other thread exists yet.
     unsafe { iqa::allocator::keep_freed_memory() };
+    // SAFETY: still no other thread.
+    unsafe { iqa::worker_threads::short_spin_waits() };
     let cli = Cli::parse();
     let level = match cli.verbose {
         0 => tracing::Level::WARN,
