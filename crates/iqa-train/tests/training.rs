@@ -328,8 +328,8 @@ fn broken_checkpoints_and_mismatched_configs_are_clear_errors() {
     assert!(e.contains("batch_size"), "{e}");
 }
 
-#[test]
-fn a_short_run_learns_quality() {
+/// Held-out SROCC of the baseline after 250 joint steps with training seed `seed`.
+fn short_run_srocc(seed: u64) -> f64 {
     let dir = tempfile::tempdir().unwrap();
     let m = database(&dir.path().join("db"), 15);
     let splits = reference_disjoint_splits(
@@ -352,6 +352,7 @@ fn a_short_run_learns_quality() {
     c.batch_size = 8;
     c.checkpoint_every = 1000;
     c.log_every = 50;
+    c.seed = seed;
     let (_, result) = iqa_train::protocol::train_and_test(
         &c,
         &m,
@@ -362,14 +363,27 @@ fn a_short_run_learns_quality() {
     )
     .unwrap();
     eprintln!(
-        "held-out SROCC {:.4}, PLCC {:.4}",
+        "seed {seed}: held-out SROCC {:.4}, PLCC {:.4}",
         result.srocc, result.plcc
     );
     assert_eq!(result.n, 3 * 15);
-    // Measured with seeds 0-4: 0.34-0.67 (mean 0.51) with the project's CPU kernels and
-    // 0.20-0.72 (mean 0.44) with candle's own operations (IQA_CONV=candle); seed 5, the one
-    // used here, 0.59. Chance on 45 images: 0 +- 0.15.
-    assert!(result.srocc > 0.4, "test SROCC {}", result.srocc);
+    result.srocc
+}
+
+#[test]
+fn a_short_run_learns_quality() {
+    // One run's held-out SROCC depends on the seed far more than on anything else: training
+    // seeds 0-7 gave 0.38-0.62 (mean 0.52) with the project's CPU kernels, and a change of
+    // float rounding alone (vectorised batch-norm sums) moved the one run this test used to
+    // make (seed 0) from 0.59, measured when its bar was set, to 0.39. So three seeds are
+    // run and their mean is tested. Chance on 45 images: 0 +- 0.15 for one run, +- 0.09 for the mean.
+    let sroccs: Vec<f64> = (0..3).map(short_run_srocc).collect();
+    let mean = sroccs.iter().sum::<f64>() / sroccs.len() as f64;
+    assert!(mean > 0.4, "mean test SROCC {mean} over {sroccs:?}");
+    assert!(
+        sroccs.iter().all(|&s| s > 0.2),
+        "a run near chance: {sroccs:?}"
+    );
 }
 
 #[test]
