@@ -31,33 +31,25 @@ impl Activation {
     }
 
     /// The derivative, from the activation's output (positive exactly where its input is,
-    /// for positive slopes): 1 where the output is positive, [`Activation::negative_slope`]
-    /// elsewhere.
+    /// for positive slopes).
     pub fn derivative(self, out: f32) -> f32 {
-        if out > 0.0 {
-            1.0
-        } else {
-            self.negative_slope()
-        }
-    }
-
-    /// The slope where the input is not positive: 1 (identity), 0 (ReLU) or `slope`.
-    /// Loops take it once and select per element, which the compiler vectorises; a `match`
-    /// on the activation per element kept them scalar.
-    pub fn negative_slope(self) -> f32 {
         match self {
             Activation::Identity => 1.0,
-            Activation::Relu => 0.0,
-            Activation::LeakyRelu(s) => s,
+            Activation::Relu => {
+                if out > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Activation::LeakyRelu(s) => {
+                if out > 0.0 {
+                    1.0
+                } else {
+                    s
+                }
+            }
         }
-    }
-
-    /// [`Activation::apply`] for activations other than ReLU, given their
-    /// [`Activation::negative_slope`] (exact for the identity and leaky ReLU; ReLU uses
-    /// `max`, which maps -inf to 0 where this would give NaN).
-    #[inline]
-    pub fn apply_with_slope(y: f32, negative_slope: f32) -> f32 {
-        if y > 0.0 { y } else { negative_slope * y }
     }
 
     /// The activation as candle ops (for devices and dtypes without the fused ops).
@@ -84,11 +76,5 @@ mod tests {
         assert_eq!(Activation::Relu.derivative(0.5), 1.0);
         assert_eq!(Activation::LeakyRelu(0.2).derivative(-0.6), 0.2);
         assert_eq!(Activation::Identity.derivative(-0.6), 1.0);
-        for act in [Activation::Identity, Activation::LeakyRelu(0.2)] {
-            for y in [-3.0f32, -0.0, 0.0, 0.5, f32::NEG_INFINITY] {
-                let fast = Activation::apply_with_slope(y, act.negative_slope());
-                assert_eq!(fast.to_bits(), act.apply(y).to_bits(), "{act:?} at {y}");
-            }
-        }
     }
 }

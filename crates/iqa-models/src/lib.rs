@@ -25,7 +25,6 @@ mod error;
 pub mod fr;
 pub mod hiqa;
 mod image_tensor;
-mod lane_sum;
 pub mod norm;
 pub mod nr;
 pub mod residual;

@@ -5,7 +5,6 @@
 use rayon::prelude::*;
 
 use crate::activation::Activation;
-use crate::lane_sum;
 
 /// `out = act(out + bias[channel])` over `channels` channels of `plane` pixels each.
 pub fn bias_act(
@@ -25,11 +24,7 @@ pub fn bias_act(
             match act {
                 // Spelled out so that it vectorises.
                 Activation::Relu => o.iter_mut().for_each(|v| *v = (*v + b).max(0.0)),
-                _ => {
-                    let neg = act.negative_slope();
-                    o.iter_mut()
-                        .for_each(|v| *v = Activation::apply_with_slope(*v + b, neg));
-                }
+                _ => o.iter_mut().for_each(|v| *v = act.apply(*v + b)),
             }
         });
 }
@@ -37,12 +32,11 @@ pub fn bias_act(
 /// The gradient before the activation, from the output gradient and the fused output.
 pub fn act_grad(out: &[f32], grad: &[f32], act: Activation) -> Vec<f32> {
     let mut g = vec![0.0f32; grad.len()];
-    let neg = act.negative_slope();
     g.par_chunks_mut(4096)
         .zip(out.par_chunks(4096).zip(grad.par_chunks(4096)))
         .for_each(|(d, (o, gr))| {
             for ((d, &o), &gr) in d.iter_mut().zip(o).zip(gr) {
-                *d = if o > 0.0 { gr } else { gr * neg };
+                *d = gr * act.derivative(o);
             }
         });
     g
@@ -56,7 +50,12 @@ pub fn bias_grad(grad: &[f32], plane: usize, channels: usize) -> Vec<f32> {
         .into_par_iter()
         .map(|ch| {
             (0..images)
-                .map(|i| lane_sum::sum(&grad[(i * channels + ch) * plane..][..plane]))
+                .map(|i| {
+                    let p = &grad[(i * channels + ch) * plane..][..plane];
+                    p.chunks(256)
+                        .map(|run| f64::from(run.iter().sum::<f32>()))
+                        .sum::<f64>()
+                })
                 .sum::<f64>() as f32
         })
         .collect()

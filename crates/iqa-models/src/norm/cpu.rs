@@ -6,7 +6,6 @@
 use rayon::prelude::*;
 
 use crate::activation::Activation;
-use crate::lane_sum;
 
 /// The sizes of an `n x c x hw` tensor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,16 +41,23 @@ pub fn channel_stats(d: Dims, x: &[f32]) -> (Vec<f64>, Vec<f64>) {
     (0..d.c)
         .into_par_iter()
         .map(|ch| {
-            let sum: f64 = d.planes(x, ch).map(lane_sum::sum).sum();
+            let sum: f64 = d.planes(x, ch).map(plane_sum).sum();
             let mean = sum / count;
             let m = mean as f32;
             let sq: f64 = d
                 .planes(x, ch)
-                .map(|p| lane_sum::sum_of(p, |v| (v - m) * (v - m)))
+                .map(|p| p.iter().map(|&v| f64::from((v - m) * (v - m))).sum::<f64>())
                 .sum();
             (mean, sq / count)
         })
         .unzip()
+}
+
+/// A plane's sum: f32 partial sums over short runs, added in f64.
+fn plane_sum(p: &[f32]) -> f64 {
+    p.chunks(256)
+        .map(|run| f64::from(run.iter().sum::<f32>()))
+        .sum()
 }
 
 /// `act(x * scale[ch] + shift[ch])` for every element.
@@ -75,9 +81,8 @@ pub fn normalize(d: Dims, x: &[f32], scale: &[f32], shift: &[f32], act: Activati
                     }
                 }
                 _ => {
-                    let neg = act.negative_slope();
                     for (o, &v) in o.iter_mut().zip(xs) {
-                        *o = Activation::apply_with_slope(v * a + b, neg);
+                        *o = act.apply(v * a + b);
                     }
                 }
             }
@@ -106,7 +111,6 @@ pub struct Backward<'a> {
 /// output `out` and the output gradient `grad`.
 pub fn backward(b: Backward, x: &[f32], out: &[f32], grad: &[f32]) -> [Vec<f32>; 3] {
     let d = b.dims;
-    let neg = b.act.negative_slope();
     // Per channel: sum of g' and of g' * xhat, where g' is the gradient before the
     // activation and xhat the normalised input.
     let (dbeta, dgamma): (Vec<f64>, Vec<f64>) = (0..d.c)
@@ -117,12 +121,19 @@ pub fn backward(b: Backward, x: &[f32], out: &[f32], grad: &[f32]) -> [Vec<f32>;
             for i in 0..d.n {
                 let at = (i * d.c + ch) * d.hw;
                 let (xs, os, gs) = (&x[at..at + d.hw], &out[at..at + d.hw], &grad[at..at + d.hw]);
-                let (g, gx) = lane_sum::sum_pairs(xs, os, gs, |xv, ov, gv| {
-                    let g = if ov > 0.0 { gv } else { gv * neg };
-                    (g, g * (xv - m) * s)
-                });
-                sg += g;
-                sgx += gx;
+                let (mut run_g, mut run_gx) = (0f32, 0f32);
+                for (k, ((&xv, &ov), &gv)) in xs.iter().zip(os).zip(gs).enumerate() {
+                    let g = gv * b.act.derivative(ov);
+                    run_g += g;
+                    run_gx += g * (xv - m) * s;
+                    if k % 256 == 255 {
+                        sg += f64::from(run_g);
+                        sgx += f64::from(run_gx);
+                        (run_g, run_gx) = (0.0, 0.0);
+                    }
+                }
+                sg += f64::from(run_g);
+                sgx += f64::from(run_gx);
             }
             (sg, sgx)
         })
@@ -142,12 +153,12 @@ pub fn backward(b: Backward, x: &[f32], out: &[f32], grad: &[f32]) -> [Vec<f32>;
                 let mg = dbeta[ch] as f32 / count;
                 let mgx = dgamma[ch] as f32 / count;
                 for (((o, &xv), &ov), &gv) in dxs.iter_mut().zip(xs).zip(os).zip(gs) {
-                    let g = if ov > 0.0 { gv } else { gv * neg };
+                    let g = gv * b.act.derivative(ov);
                     *o = gain * (g - mg - (xv - m) * s * mgx);
                 }
             } else {
                 for ((o, &ov), &gv) in dxs.iter_mut().zip(os).zip(gs) {
-                    *o = gain * if ov > 0.0 { gv } else { gv * neg };
+                    *o = gain * gv * b.act.derivative(ov);
                 }
             }
         });
