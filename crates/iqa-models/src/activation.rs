@@ -20,35 +20,53 @@ impl Activation {
         match self {
             Activation::Identity => y,
             Activation::Relu => y.max(0.0),
-            Activation::LeakyRelu(s) => {
-                if y > 0.0 {
-                    y
-                } else {
-                    s * y
-                }
-            }
+            Activation::LeakyRelu(s) => two_slopes(y, s),
         }
     }
 
     /// The derivative, from the activation's output (positive exactly where its input is,
-    /// for positive slopes).
+    /// for positive slopes): 1 where the output is positive, [`Activation::negative_slope`]
+    /// elsewhere. A select, not a branch: the kernels' loops vectorise with it, and
+    /// random signs cost no mispredicted branches.
+    #[inline(always)]
     pub fn derivative(self, out: f32) -> f32 {
+        if out > 0.0 {
+            1.0
+        } else {
+            self.negative_slope()
+        }
+    }
+
+    /// The slope where the input is not positive: 1 (identity), 0 (ReLU) or `slope`.
+    #[inline(always)]
+    pub fn negative_slope(self) -> f32 {
         match self {
             Activation::Identity => 1.0,
-            Activation::Relu => {
-                if out > 0.0 {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
-            Activation::LeakyRelu(s) => {
-                if out > 0.0 {
-                    1.0
-                } else {
-                    s
-                }
-            }
+            Activation::Relu => 0.0,
+            Activation::LeakyRelu(s) => s,
+        }
+    }
+
+    /// `out[k] = act(f(src[k]))` for every `k` (the slices equally long). One loop per
+    /// activation, chosen before it starts, so that each vectorises; a `match` inside
+    /// the loop kept them scalar.
+    #[inline(always)]
+    pub fn map_into(self, out: &mut [f32], src: &[f32], f: impl Fn(f32) -> f32) {
+        let pairs = out.iter_mut().zip(src);
+        match self {
+            Activation::Identity => pairs.for_each(|(o, &v)| *o = f(v)),
+            Activation::Relu => pairs.for_each(|(o, &v)| *o = f(v).max(0.0)),
+            Activation::LeakyRelu(s) => pairs.for_each(|(o, &v)| *o = two_slopes(f(v), s)),
+        }
+    }
+
+    /// `ys[k] = act(f(ys[k]))` for every `k`: [`Activation::map_into`] in place.
+    #[inline(always)]
+    pub fn map_in_place(self, ys: &mut [f32], f: impl Fn(f32) -> f32) {
+        match self {
+            Activation::Identity => ys.iter_mut().for_each(|y| *y = f(*y)),
+            Activation::Relu => ys.iter_mut().for_each(|y| *y = f(*y).max(0.0)),
+            Activation::LeakyRelu(s) => ys.iter_mut().for_each(|y| *y = two_slopes(f(*y), s)),
         }
     }
 
@@ -60,6 +78,20 @@ impl Activation {
             Activation::LeakyRelu(s) => candle_nn::ops::leaky_relu(y, f64::from(s)),
         }
     }
+}
+
+/// The derivative at an output `out` of an activation with negative slope `neg`: a select
+/// between two values in registers. Kernels take `neg` from [`Activation::negative_slope`]
+/// once, into a local, and run their loops inside [`crate::lanes::vectorized`].
+#[inline(always)]
+pub fn slope_at(out: f32, neg: f32) -> f32 {
+    if out > 0.0 { 1.0 } else { neg }
+}
+
+/// The leaky ReLU of `y` with negative slope `s`, as a select.
+#[inline(always)]
+fn two_slopes(y: f32, s: f32) -> f32 {
+    if y > 0.0 { y } else { s * y }
 }
 
 #[cfg(test)]
@@ -76,5 +108,25 @@ mod tests {
         assert_eq!(Activation::Relu.derivative(0.5), 1.0);
         assert_eq!(Activation::LeakyRelu(0.2).derivative(-0.6), 0.2);
         assert_eq!(Activation::Identity.derivative(-0.6), 1.0);
+        assert_eq!(Activation::Identity.derivative(0.6), 1.0);
+    }
+
+    #[test]
+    fn slice_maps_equal_the_scalar_activation() {
+        let src = [-3.0f32, -0.5, 0.0, 0.25, 2.0, f32::NEG_INFINITY, 7.0];
+        for act in [
+            Activation::Identity,
+            Activation::Relu,
+            Activation::LeakyRelu(0.2),
+        ] {
+            let f = |v: f32| 2.0 * v - 1.0;
+            let expected: Vec<f32> = src.iter().map(|&v| act.apply(f(v))).collect();
+            let mut out = [0.0f32; 7];
+            act.map_into(&mut out, &src, f);
+            assert_eq!(out.to_vec(), expected, "{act:?}");
+            let mut ys = src;
+            act.map_in_place(&mut ys, f);
+            assert_eq!(ys.to_vec(), expected, "{act:?} in place");
+        }
     }
 }

@@ -25,6 +25,7 @@ mod error;
 pub mod fr;
 pub mod hiqa;
 mod image_tensor;
+mod lanes;
 pub mod norm;
 pub mod nr;
 pub mod residual;

@@ -4,7 +4,8 @@
 
 use rayon::prelude::*;
 
-use crate::activation::Activation;
+use crate::activation::{Activation, slope_at};
+use crate::lanes::{self, vectorized};
 
 /// `out = act(out + bias[channel])` over `channels` channels of `plane` pixels each.
 pub fn bias_act(
@@ -21,23 +22,28 @@ pub fn bias_act(
         .enumerate()
         .for_each(|(k, o)| {
             let b = bias.map_or(0.0, |b| b[k % channels]);
-            match act {
-                // Spelled out so that it vectorises.
-                Activation::Relu => o.iter_mut().for_each(|v| *v = (*v + b).max(0.0)),
-                _ => o.iter_mut().for_each(|v| *v = act.apply(*v + b)),
-            }
+            vectorized(
+                #[inline(always)]
+                || act.map_in_place(o, |v| v + b),
+            );
         });
 }
 
 /// The gradient before the activation, from the output gradient and the fused output.
 pub fn act_grad(out: &[f32], grad: &[f32], act: Activation) -> Vec<f32> {
     let mut g = vec![0.0f32; grad.len()];
+    let neg = act.negative_slope();
     g.par_chunks_mut(4096)
         .zip(out.par_chunks(4096).zip(grad.par_chunks(4096)))
         .for_each(|(d, (o, gr))| {
-            for ((d, &o), &gr) in d.iter_mut().zip(o).zip(gr) {
-                *d = gr * act.derivative(o);
-            }
+            vectorized(
+                #[inline(always)]
+                || {
+                    for ((d, &o), &gr) in d.iter_mut().zip(o).zip(gr) {
+                        *d = gr * slope_at(o, neg);
+                    }
+                },
+            );
         });
     g
 }
@@ -50,12 +56,7 @@ pub fn bias_grad(grad: &[f32], plane: usize, channels: usize) -> Vec<f32> {
         .into_par_iter()
         .map(|ch| {
             (0..images)
-                .map(|i| {
-                    let p = &grad[(i * channels + ch) * plane..][..plane];
-                    p.chunks(256)
-                        .map(|run| f64::from(run.iter().sum::<f32>()))
-                        .sum::<f64>()
-                })
+                .map(|i| lanes::sum(&grad[(i * channels + ch) * plane..][..plane]))
                 .sum::<f64>() as f32
         })
         .collect()

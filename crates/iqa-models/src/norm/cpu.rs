@@ -5,7 +5,8 @@
 
 use rayon::prelude::*;
 
-use crate::activation::Activation;
+use crate::activation::{Activation, slope_at};
+use crate::lanes::{self, vectorized};
 
 /// The sizes of an `n x c x hw` tensor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,29 +36,23 @@ impl Dims {
     }
 }
 
-/// Per-channel mean and biased variance (two passes, accumulated in f64).
+/// Per-channel mean and biased variance (two passes; f32 sums in lanes, runs added in
+/// f64).
 pub fn channel_stats(d: Dims, x: &[f32]) -> (Vec<f64>, Vec<f64>) {
     let count = d.per_channel().max(1) as f64;
     (0..d.c)
         .into_par_iter()
         .map(|ch| {
-            let sum: f64 = d.planes(x, ch).map(plane_sum).sum();
+            let sum: f64 = d.planes(x, ch).map(lanes::sum).sum();
             let mean = sum / count;
             let m = mean as f32;
             let sq: f64 = d
                 .planes(x, ch)
-                .map(|p| p.iter().map(|&v| f64::from((v - m) * (v - m))).sum::<f64>())
+                .map(|p| lanes::squared_deviations(p, m))
                 .sum();
             (mean, sq / count)
         })
         .unzip()
-}
-
-/// A plane's sum: f32 partial sums over short runs, added in f64.
-fn plane_sum(p: &[f32]) -> f64 {
-    p.chunks(256)
-        .map(|run| f64::from(run.iter().sum::<f32>()))
-        .sum()
 }
 
 /// `act(x * scale[ch] + shift[ch])` for every element.
@@ -68,24 +63,10 @@ pub fn normalize(d: Dims, x: &[f32], scale: &[f32], shift: &[f32], act: Activati
         .enumerate()
         .for_each(|(k, (o, xs))| {
             let (a, b) = (scale[k % d.c], shift[k % d.c]);
-            match act {
-                // The common cases spelled out so that they vectorise.
-                Activation::Relu => {
-                    for (o, &v) in o.iter_mut().zip(xs) {
-                        *o = (v * a + b).max(0.0);
-                    }
-                }
-                Activation::Identity => {
-                    for (o, &v) in o.iter_mut().zip(xs) {
-                        *o = v * a + b;
-                    }
-                }
-                _ => {
-                    for (o, &v) in o.iter_mut().zip(xs) {
-                        *o = act.apply(v * a + b);
-                    }
-                }
-            }
+            vectorized(
+                #[inline(always)]
+                || act.map_into(o, xs, |v| v * a + b),
+            );
         });
     out
 }
@@ -113,29 +94,25 @@ pub fn backward(b: Backward, x: &[f32], out: &[f32], grad: &[f32]) -> [Vec<f32>;
     let d = b.dims;
     // Per channel: sum of g' and of g' * xhat, where g' is the gradient before the
     // activation and xhat the normalised input.
+    let neg = b.act.negative_slope();
     let (dbeta, dgamma): (Vec<f64>, Vec<f64>) = (0..d.c)
         .into_par_iter()
         .map(|ch| {
-            let (m, s) = (b.mean[ch], b.inv_std[ch]);
             let (mut sg, mut sgx) = (0f64, 0f64);
             for i in 0..d.n {
                 let at = (i * d.c + ch) * d.hw;
-                let (xs, os, gs) = (&x[at..at + d.hw], &out[at..at + d.hw], &grad[at..at + d.hw]);
-                let (mut run_g, mut run_gx) = (0f32, 0f32);
-                for (k, ((&xv, &ov), &gv)) in xs.iter().zip(os).zip(gs).enumerate() {
-                    let g = gv * b.act.derivative(ov);
-                    run_g += g;
-                    run_gx += g * (xv - m) * s;
-                    if k % 256 == 255 {
-                        sg += f64::from(run_g);
-                        sgx += f64::from(run_gx);
-                        (run_g, run_gx) = (0.0, 0.0);
-                    }
-                }
-                sg += f64::from(run_g);
-                sgx += f64::from(run_gx);
+                let span = at..at + d.hw;
+                let (g, gx) = lanes::gradient_sums(
+                    &x[span.clone()],
+                    &out[span.clone()],
+                    &grad[span],
+                    b.mean[ch],
+                    neg,
+                );
+                sg += g;
+                sgx += gx;
             }
-            (sg, sgx)
+            (sg, sgx * f64::from(b.inv_std[ch]))
         })
         .unzip();
     let count = d.per_channel().max(1) as f32;
@@ -143,24 +120,30 @@ pub fn backward(b: Backward, x: &[f32], out: &[f32], grad: &[f32]) -> [Vec<f32>;
     dx.par_chunks_mut(d.hw.max(1))
         .enumerate()
         .for_each(|(k, dxs)| {
-            let ch = k % d.c;
-            let at = k * d.hw;
-            let (xs, os, gs) = (&x[at..at + d.hw], &out[at..at + d.hw], &grad[at..at + d.hw]);
-            let (m, s) = (b.mean[ch], b.inv_std[ch]);
-            let gain = b.gamma[ch] * s;
-            if b.batch_stats {
-                // dx = gamma * s * (g' - mean(g') - xhat * mean(g' * xhat))
-                let mg = dbeta[ch] as f32 / count;
-                let mgx = dgamma[ch] as f32 / count;
-                for (((o, &xv), &ov), &gv) in dxs.iter_mut().zip(xs).zip(os).zip(gs) {
-                    let g = gv * b.act.derivative(ov);
-                    *o = gain * (g - mg - (xv - m) * s * mgx);
-                }
-            } else {
-                for ((o, &ov), &gv) in dxs.iter_mut().zip(os).zip(gs) {
-                    *o = gain * gv * b.act.derivative(ov);
-                }
-            }
+            vectorized(
+                #[inline(always)]
+                || {
+                    let ch = k % d.c;
+                    let at = k * d.hw;
+                    let (xs, os, gs) =
+                        (&x[at..at + d.hw], &out[at..at + d.hw], &grad[at..at + d.hw]);
+                    let (m, s) = (b.mean[ch], b.inv_std[ch]);
+                    let gain = b.gamma[ch] * s;
+                    if b.batch_stats {
+                        // dx = gamma * s * (g' - mean(g') - xhat * mean(g' * xhat))
+                        let mg = dbeta[ch] as f32 / count;
+                        let smgx = s * (dgamma[ch] as f32 / count);
+                        for (((o, &xv), &ov), &gv) in dxs.iter_mut().zip(xs).zip(os).zip(gs) {
+                            let g = gv * slope_at(ov, neg);
+                            *o = gain * (g - mg - (xv - m) * smgx);
+                        }
+                    } else {
+                        for ((o, &ov), &gv) in dxs.iter_mut().zip(os).zip(gs) {
+                            *o = gain * gv * slope_at(ov, neg);
+                        }
+                    }
+                },
+            )
         });
     let to_f32 = |v: Vec<f64>| v.into_iter().map(|s| s as f32).collect();
     [dx, to_f32(dgamma), to_f32(dbeta)]
