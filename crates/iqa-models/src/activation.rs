@@ -26,8 +26,7 @@ impl Activation {
 
     /// The derivative, from the activation's output (positive exactly where its input is,
     /// for positive slopes): 1 where the output is positive, [`Activation::negative_slope`]
-    /// elsewhere. A select, not a branch: the kernels' loops vectorise with it, and
-    /// random signs cost no mispredicted branches.
+    /// elsewhere. The kernels' loops use [`slope_at`] with the slope taken once.
     #[inline(always)]
     pub fn derivative(self, out: f32) -> f32 {
         if out > 0.0 {
@@ -82,7 +81,7 @@ impl Activation {
 
 /// The derivative at an output `out` of an activation with negative slope `neg`: a select
 /// between two values in registers. Kernels take `neg` from [`Activation::negative_slope`]
-/// once, into a local, and run their loops inside [`crate::lanes::vectorized`].
+/// once and run their loops compiled for AVX2 where the CPU has it.
 #[inline(always)]
 pub fn slope_at(out: f32, neg: f32) -> f32 {
     if out > 0.0 { 1.0 } else { neg }

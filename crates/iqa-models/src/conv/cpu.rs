@@ -794,6 +794,53 @@ mod tests {
     }
 
     #[test]
+    fn col2im_matches_its_definition() {
+        for (shape, weight, stride, pad) in [
+            ([1, 2, 9, 7], [1, 2, 3, 3], 1, 1),
+            ([1, 2, 8, 8], [1, 2, 4, 4], 2, 1),
+            ([1, 1, 11, 8], [1, 1, 7, 7], 2, 3),
+            ([1, 3, 9, 10], [1, 3, 3, 3], 3, 2),
+            ([1, 1, 4, 4], [1, 1, 4, 4], 2, 1),
+            ([1, 2, 7, 9], [1, 2, 2, 3], 2, 0),
+        ] {
+            let whole = Geometry::new(&shape, &weight, stride, pad).unwrap();
+            for block in [usize::MAX, 1] {
+                let g = Geometry {
+                    block_bytes: block,
+                    ..whole
+                };
+                let mut dx = vec![0.5f32; g.c * g.h * g.w];
+                let mut want = dx.clone();
+                for rows in row_blocks(&g) {
+                    let width = rows.len() * g.wo;
+                    let cols: Vec<f32> = (0..g.ckk() * width)
+                        .map(|v| ((v + rows.start * 7) as f32 * 0.61).sin())
+                        .collect();
+                    col2im(&g, &cols, rows.clone(), &mut dx, false);
+                    for r in 0..g.ckk() {
+                        let (c, ky, kx) = (r / (g.kh * g.kw), r / g.kw % g.kh, r % g.kw);
+                        for (k, oy) in rows.clone().enumerate() {
+                            for ox in 0..g.wo {
+                                let iy = (oy * stride + ky) as isize - pad as isize;
+                                let ix = (ox * stride + kx) as isize - pad as isize;
+                                if (0..g.h as isize).contains(&iy)
+                                    && (0..g.w as isize).contains(&ix)
+                                {
+                                    want[(c * g.h + iy as usize) * g.w + ix as usize] +=
+                                        cols[r * width + k * g.wo + ox];
+                                }
+                            }
+                        }
+                    }
+                }
+                for (a, b) in dx.iter().zip(&want) {
+                    assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{g:?}: {a} {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn col2im_is_the_adjoint_of_im2col() {
         // <im2col(x), c> = <x, col2im(c)> for random x and c.
         let g = Geometry::new(&[1, 2, 5, 6], &[1, 2, 3, 3], 2, 1).unwrap();
