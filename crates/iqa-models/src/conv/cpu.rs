@@ -127,7 +127,16 @@ thread_local! {
 /// Runs `f` with this thread's scratch buffer of at least `len` elements (contents
 /// unspecified: the callers overwrite what they use).
 fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+    with_buffer(&SCRATCH, len, f)
+}
+
+/// Runs `f` with the first `len` elements of this thread's buffer `key`, grown as needed.
+fn with_buffer<R>(
+    key: &'static std::thread::LocalKey<std::cell::RefCell<Vec<f32>>>,
+    len: usize,
+    f: impl FnOnce(&mut [f32]) -> R,
+) -> R {
+    key.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
             if buf.len() < len {
                 buf.resize(len, 0.0);
@@ -202,7 +211,7 @@ fn im2col_channel_phased(g: &Geometry, plane: &[f32], rows: Range<usize>, cols: 
     let padded_rows = (rows.len() - 1) * s + g.kh;
     let pw = phase_width(g);
     let len = padded_rows * s * pw;
-    let mut fill = |phases: &mut [f32]| {
+    let fill = |phases: &mut [f32]| {
         split_phases(g, plane, first_row, phases);
         for ky in 0..g.kh {
             for kx in 0..g.kw {
@@ -216,15 +225,7 @@ fn im2col_channel_phased(g: &Geometry, plane: &[f32], rows: Range<usize>, cols: 
             }
         }
     };
-    PHASES.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            if buf.len() < len {
-                buf.resize(len, 0.0);
-            }
-            fill(&mut buf[..len]);
-        }
-        Err(_) => fill(&mut vec![0.0; len]),
-    });
+    with_buffer(&PHASES, len, fill);
 }
 
 /// Values per phase of a padded row: `ceil((w + 2 pad) / stride)`.
@@ -708,18 +709,22 @@ mod tests {
         }
     }
 
+    /// Input and weight shapes, stride and padding for the im2col / col2im tests: strides
+    /// 1-3, padding 0-3, kernels 1-7 and 2x3, outputs down to 1x1.
+    const COPY_CASES: [([usize; 4], [usize; 4], usize, usize); 8] = [
+        ([1, 2, 9, 7], [1, 2, 3, 3], 1, 1),
+        ([1, 2, 8, 8], [1, 2, 4, 4], 2, 1),
+        ([1, 1, 11, 8], [1, 1, 7, 7], 2, 3),
+        ([1, 3, 9, 10], [1, 3, 3, 3], 3, 2),
+        ([1, 1, 5, 5], [1, 1, 1, 1], 2, 0),
+        ([1, 1, 4, 4], [1, 1, 4, 4], 2, 1),
+        ([1, 1, 2, 2], [1, 1, 4, 4], 2, 1),
+        ([1, 2, 7, 9], [1, 2, 2, 3], 2, 0),
+    ];
+
     #[test]
     fn im2col_matches_its_definition() {
-        for (shape, weight, stride, pad) in [
-            ([1, 2, 9, 7], [1, 2, 3, 3], 1, 1),
-            ([1, 2, 8, 8], [1, 2, 4, 4], 2, 1),
-            ([1, 1, 11, 8], [1, 1, 7, 7], 2, 3),
-            ([1, 3, 9, 10], [1, 3, 3, 3], 3, 2),
-            ([1, 1, 5, 5], [1, 1, 1, 1], 2, 0),
-            ([1, 1, 4, 4], [1, 1, 4, 4], 2, 1),
-            ([1, 1, 2, 2], [1, 1, 4, 4], 2, 1),
-            ([1, 2, 7, 9], [1, 2, 2, 3], 2, 0),
-        ] {
+        for (shape, weight, stride, pad) in COPY_CASES {
             let whole = Geometry::new(&shape, &weight, stride, pad).unwrap();
             let x: Vec<f32> = (0..shape.iter().product::<usize>())
                 .map(|v| v as f32 + 1.0)
@@ -795,14 +800,7 @@ mod tests {
 
     #[test]
     fn col2im_matches_its_definition() {
-        for (shape, weight, stride, pad) in [
-            ([1, 2, 9, 7], [1, 2, 3, 3], 1, 1),
-            ([1, 2, 8, 8], [1, 2, 4, 4], 2, 1),
-            ([1, 1, 11, 8], [1, 1, 7, 7], 2, 3),
-            ([1, 3, 9, 10], [1, 3, 3, 3], 3, 2),
-            ([1, 1, 4, 4], [1, 1, 4, 4], 2, 1),
-            ([1, 2, 7, 9], [1, 2, 2, 3], 2, 0),
-        ] {
+        for (shape, weight, stride, pad) in COPY_CASES {
             let whole = Geometry::new(&shape, &weight, stride, pad).unwrap();
             for block in [usize::MAX, 1] {
                 let g = Geometry {
