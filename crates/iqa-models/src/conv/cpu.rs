@@ -386,11 +386,19 @@ fn per_image(
 
 /// The output rows of each block of an image.
 fn row_blocks(g: &Geometry) -> impl Iterator<Item = Range<usize>> {
+    blocks_of(g, rows_per_block(g))
+}
+
+/// The most output rows whose column matrix fits [`Geometry::block_bytes`] (at least 1).
+fn rows_per_block(g: &Geometry) -> usize {
     let per_row = g.ckk() * g.wo * std::mem::size_of::<f32>();
-    let rows = (g.block_bytes / per_row.max(1)).clamp(1, g.ho.max(1));
-    (0..g.ho)
-        .step_by(rows)
-        .map(move |r| r..(r + rows).min(g.ho))
+    (g.block_bytes / per_row.max(1)).clamp(1, g.ho.max(1))
+}
+
+/// The output rows in blocks of `rows` (the last may be shorter).
+fn blocks_of(g: &Geometry, rows: usize) -> impl Iterator<Item = Range<usize>> {
+    let (ho, rows) = (g.ho, rows.max(1));
+    (0..ho).step_by(rows).map(move |r| r..(r + rows).min(ho))
 }
 
 /// The convolution: `x` is `n x c x h x w`, `wgt` is `o x c x kh x kw`; returns
@@ -442,14 +450,8 @@ fn spread_blocks(g: &Geometry, threads: usize) -> bool {
 /// [`Geometry::block_bytes`] of column matrix each, and at least two per thread where the
 /// image has the rows, so that the threads finish together.
 fn parallel_row_blocks(g: &Geometry, threads: usize) -> Vec<Range<usize>> {
-    let per_row = g.ckk() * g.wo * std::mem::size_of::<f32>();
-    let by_cache = (g.block_bytes / per_row.max(1)).max(1);
-    let by_balance = g.ho.div_ceil(2 * threads).max(1);
-    let rows = by_cache.min(by_balance);
-    (0..g.ho)
-        .step_by(rows)
-        .map(|r| r..(r + rows).min(g.ho))
-        .collect()
+    let by_balance = g.ho.div_ceil(2 * threads);
+    blocks_of(g, rows_per_block(g).min(by_balance)).collect()
 }
 
 /// [`forward`] for one image with its row blocks spread over the threads: each block's
@@ -578,28 +580,14 @@ pub fn grad_weight(g: &Geometry, x: &[f32], dy: &[f32]) -> Result<Vec<f32>, Stri
         Ok(())
     };
     if !parallel && spread_blocks(g, threads) {
-        // Fewer images than threads: every image's row blocks spread over the threads,
-        // one partial sum per thread, then their sum.
+        // Fewer images than threads: every image's row blocks spread over the threads.
         let blocks = parallel_row_blocks(g, threads);
         let jobs: Vec<(usize, Range<usize>)> = (0..g.n)
             .flat_map(|i| blocks.iter().map(move |rows| (i, rows.clone())))
             .collect();
-        return jobs
-            .into_par_iter()
-            .try_fold(
-                || vec![0.0f32; size],
-                |mut acc, (i, rows)| {
-                    add_block(i, rows, &mut acc, 1)?;
-                    Ok::<_, String>(acc)
-                },
-            )
-            .try_reduce(
-                || vec![0.0f32; size],
-                |mut total, part| {
-                    total.iter_mut().zip(&part).for_each(|(t, v)| *t += v);
-                    Ok(total)
-                },
-            );
+        return sum_in_parallel(&jobs, size, |(i, rows), acc| {
+            add_block(*i, rows.clone(), acc, 1)
+        });
     }
     if !parallel {
         let mut acc = vec![0.0f32; size];
@@ -608,15 +596,25 @@ pub fn grad_weight(g: &Geometry, x: &[f32], dy: &[f32]) -> Result<Vec<f32>, Stri
         }
         return Ok(acc);
     }
-    // One partial sum per thread's share of the batch, then their sum.
-    let parts = rayon::current_num_threads().min(g.n).max(1);
-    let per = g.n.div_ceil(parts);
-    let partials: Vec<Vec<f32>> = (0..parts)
-        .into_par_iter()
-        .map(|p| {
+    let images: Vec<usize> = (0..g.n).collect();
+    sum_in_parallel(&images, size, |&i, acc| add(i, acc, 1))
+}
+
+/// The sum of what `add` adds for every job to a zeroed buffer of `size` values: the jobs
+/// in one contiguous share per thread, each share into a partial sum of its own, then the
+/// partial sums in order (the same rounding on every run).
+fn sum_in_parallel<J: Sync>(
+    jobs: &[J],
+    size: usize,
+    add: impl Fn(&J, &mut [f32]) -> Result<(), String> + Sync,
+) -> Result<Vec<f32>, String> {
+    let parts = rayon::current_num_threads().min(jobs.len()).max(1);
+    let partials: Vec<Vec<f32>> = jobs
+        .par_chunks(jobs.len().div_ceil(parts).max(1))
+        .map(|share| {
             let mut acc = vec![0.0f32; size];
-            for i in p * per..((p + 1) * per).min(g.n) {
-                add(i, &mut acc, 1)?;
+            for job in share {
+                add(job, &mut acc)?;
             }
             Ok(acc)
         })
