@@ -16,6 +16,7 @@ use iqa::models::hiqa::losses::{
 };
 use iqa::models::hiqa::vgg19::{Vgg19Features, vgg_loss};
 use iqa::models::hiqa::{HiqaConfig, HiqaNetworks, Regressor, RegressorMode, frozen};
+use iqa::models::on_pool;
 
 /// The allocator and setting of the `iqa` binary (see `iqa::allocator`).
 #[global_allocator]
@@ -74,54 +75,63 @@ fn hiqa(c: &mut Criterion) {
             let mut g_opt = SGD::new(nets.g_vars.all_vars(), 1e-4).unwrap();
             group.bench_function(BenchmarkId::new("G train step", n), |b| {
                 b.iter(|| {
-                    let g = nets.generator.forward(&x, true).unwrap();
-                    let fake = nets.discriminator.forward(&g.image, false).unwrap();
-                    let l_s = perceptual_loss(
-                        &vgg_loss(&vgg, &g.image, &reference).unwrap(),
-                        &quality_loss(&r_pre, &x, &g.image, &reference).unwrap(),
-                        weights.quality,
-                    )
-                    .unwrap();
-                    let loss = generator_loss(
-                        &pixel_loss(&g.image, &reference).unwrap(),
-                        &l_s,
-                        &adversarial_loss(&fake).unwrap(),
-                        &weights,
-                    )
-                    .unwrap();
-                    g_opt.backward_step(&loss).unwrap();
+                    // The step on rayon's pool, as the trainer runs it.
+                    on_pool(&dev, || {
+                        let g = nets.generator.forward(&x, true).unwrap();
+                        let fake = nets.discriminator.forward(&g.image, false).unwrap();
+                        let l_s = perceptual_loss(
+                            &vgg_loss(&vgg, &g.image, &reference).unwrap(),
+                            &quality_loss(&r_pre, &x, &g.image, &reference).unwrap(),
+                            weights.quality,
+                        )
+                        .unwrap();
+                        let loss = generator_loss(
+                            &pixel_loss(&g.image, &reference).unwrap(),
+                            &l_s,
+                            &adversarial_loss(&fake).unwrap(),
+                            &weights,
+                        )
+                        .unwrap();
+                        g_opt.backward_step(&loss).unwrap();
+                    })
                 })
             });
             let mut r_opt = SGD::new(nets.r_vars.all_vars(), 1e-4).unwrap();
             group.bench_function(BenchmarkId::new("R train step", n), |b| {
                 b.iter(|| {
-                    let g = nets.generator.forward(&x, false).unwrap();
-                    let s = nets
-                        .regressor
-                        .forward(
-                            &x,
-                            Some(&g.image.detach()),
-                            Some(&g.features.detach()),
-                            true,
-                        )
-                        .unwrap();
-                    r_opt
-                        .backward_step(&regression_loss(&s, &target).unwrap())
-                        .unwrap();
+                    // The step on rayon's pool, as the trainer runs it.
+                    on_pool(&dev, || {
+                        let g = nets.generator.forward(&x, false).unwrap();
+                        let s = nets
+                            .regressor
+                            .forward(
+                                &x,
+                                Some(&g.image.detach()),
+                                Some(&g.features.detach()),
+                                true,
+                            )
+                            .unwrap();
+                        r_opt
+                            .backward_step(&regression_loss(&s, &target).unwrap())
+                            .unwrap();
+                    })
                 })
             });
             let mut d_opt = SGD::new(nets.d_vars.all_vars(), 1e-4).unwrap();
             let d_fake = Tensor::zeros(n, DType::F32, &dev).unwrap();
             group.bench_function(BenchmarkId::new("D train step", n), |b| {
                 b.iter(|| {
-                    let real = nets.discriminator.forward(&reference, true).unwrap();
-                    let fake = nets
-                        .discriminator
-                        .forward(&g0.image.detach(), true)
-                        .unwrap();
-                    d_opt
-                        .backward_step(&discriminator_loss(&real, &fake, &d_fake).unwrap())
-                        .unwrap();
+                    // The step on rayon's pool, as the trainer runs it.
+                    on_pool(&dev, || {
+                        let real = nets.discriminator.forward(&reference, true).unwrap();
+                        let fake = nets
+                            .discriminator
+                            .forward(&g0.image.detach(), true)
+                            .unwrap();
+                        d_opt
+                            .backward_step(&discriminator_loss(&real, &fake, &d_fake).unwrap())
+                            .unwrap();
+                    })
                 })
             });
         }

@@ -28,6 +28,7 @@ mod image_tensor;
 mod lanes;
 pub mod norm;
 pub mod nr;
+pub mod pool;
 pub mod residual;
 pub mod spatial;
 
@@ -36,3 +37,4 @@ pub use error::{ModelError, Result};
 pub use fr::{FullReferenceModel, full_reference_metric, score_images};
 pub use image_tensor::{image_to_tensor, load_image};
 pub use nr::{NoReferenceModel, score_whole_image};
+pub use pool::on_pool;

@@ -263,8 +263,15 @@ impl Trainer {
         Ok(value)
     }
 
-    /// One step of the current stage on `batch`.
+    /// One step of the current stage on `batch`, on rayon's pool for the CPU
+    /// ([`iqa_models::on_pool`]: the forward and backward passes in one hop).
     pub fn train_step(&mut self, batch: &PatchBatch) -> Result<Losses> {
+        let device = self.device.clone();
+        iqa_models::on_pool(&device, || self.step_here(batch))
+    }
+
+    /// [`Trainer::train_step`] on the calling thread.
+    fn step_here(&mut self, batch: &PatchBatch) -> Result<Losses> {
         let pre = self.pretrain_steps();
         match self.stage_of(self.step) {
             Stage::Pretrain => self.pretrain_step(batch, self.step),

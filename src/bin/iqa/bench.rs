@@ -51,17 +51,20 @@ struct Measurement {
 }
 
 /// Calls `step` once to warm up, then until `seconds` have passed; returns calls per second.
-fn time(device: &Device, seconds: f64, mut step: impl FnMut() -> Result<()>) -> Result<f64> {
-    step()?;
-    device.synchronize()?;
-    let start = std::time::Instant::now();
-    let mut calls = 0u32;
-    while calls == 0 || start.elapsed().as_secs_f64() < seconds {
+fn time(device: &Device, seconds: f64, mut step: impl FnMut() -> Result<()> + Send) -> Result<f64> {
+    // The whole loop on rayon's pool, as the trainer runs its steps.
+    iqa_models::on_pool(device, || {
         step()?;
-        calls += 1;
-    }
-    device.synchronize()?;
-    Ok(f64::from(calls) / start.elapsed().as_secs_f64())
+        device.synchronize()?;
+        let start = std::time::Instant::now();
+        let mut calls = 0u32;
+        while calls == 0 || start.elapsed().as_secs_f64() < seconds {
+            step()?;
+            calls += 1;
+        }
+        device.synchronize()?;
+        Ok(f64::from(calls) / start.elapsed().as_secs_f64())
+    })
 }
 
 /// Runs `iqa bench`.

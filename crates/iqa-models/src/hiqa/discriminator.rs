@@ -50,8 +50,14 @@ impl Discriminator {
         })
     }
 
-    /// The logits (`N`) that each image of `reference` (`N x 3 x H x W`) is a real one.
+    /// The logits (`N`) that each image of `reference` (`N x 3 x H x W`) is a real one
+    /// (on rayon's pool for CPU tensors, [`crate::on_pool`]).
     pub fn forward(&self, reference: &Tensor, train: bool) -> Result<Tensor> {
+        crate::on_pool(reference.device(), || self.forward_here(reference, train))
+    }
+
+    /// [`Discriminator::forward`] on the calling thread.
+    fn forward_here(&self, reference: &Tensor, train: bool) -> Result<Tensor> {
         let mut x = reference.clone();
         for (conv, bn) in &self.convs {
             x = match bn {

@@ -91,8 +91,14 @@ impl Generator {
         })
     }
 
-    /// Hallucinates the reference of `distorted` (`N x 3 x H x W` in [0, 1]).
+    /// Hallucinates the reference of `distorted` (`N x 3 x H x W` in [0, 1]), on rayon's
+    /// pool for CPU tensors ([`crate::on_pool`]).
     pub fn forward(&self, distorted: &Tensor, train: bool) -> Result<Hallucination> {
+        crate::on_pool(distorted.device(), || self.forward_here(distorted, train))
+    }
+
+    /// [`Generator::forward`] on the calling thread.
+    fn forward_here(&self, distorted: &Tensor, train: bool) -> Result<Hallucination> {
         let (_, _, h, w) = distorted.dims4()?;
         let x = self.conv1.forward(distorted, train)?;
         let (_, _, h2, w2) = x.dims4()?;

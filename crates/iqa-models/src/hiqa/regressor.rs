@@ -150,8 +150,22 @@ impl Regressor {
 
     /// Scores `distorted` (`N x 3 x H x W`), given the reference estimate (G's hallucination,
     /// or in oracle mode the true reference) and G's high-level features; those not used by
-    /// the mode may be `None`. Returns `N` scores.
+    /// the mode may be `None`. Returns `N` scores. Runs on rayon's pool for CPU tensors
+    /// ([`crate::on_pool`]).
     pub fn forward(
+        &self,
+        distorted: &Tensor,
+        reference: Option<&Tensor>,
+        g_features: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor> {
+        crate::on_pool(distorted.device(), || {
+            self.forward_here(distorted, reference, g_features, train)
+        })
+    }
+
+    /// [`Regressor::forward`] on the calling thread.
+    fn forward_here(
         &self,
         distorted: &Tensor,
         reference: Option<&Tensor>,
