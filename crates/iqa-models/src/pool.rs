@@ -9,6 +9,10 @@
 //! machine (alternating runs of `iqa bench`) that made the tiny preset about twice as fast
 //! at batch 1 (R forward 416 to 767 patches/s, R step 79 to 165) and 6-20 % faster at
 //! batch 32; the paper preset's operations are long enough that it changed little.
+//!
+//! Pool threads have 2 MiB stacks (Rust's default for spawned threads) where a main thread
+//! has 8 MiB; candle's backward pass walks the graph recursively. The paper preset's G
+//! step, the deepest graph here, also ran with 128 KiB stacks (`RUST_MIN_STACK=131072`).
 
 use candle_core::Device;
 

@@ -430,8 +430,9 @@ fn scatter_add_strided(dst: &mut [f32], src: &[f32], stride: usize) {
 
 /// The fewest column-matrix values (1 MiB) whose copies run over channels in parallel when
 /// the batch leaves threads free: below it, waking the threads cost more than the copies.
-/// Copying the tiny preset's blocks (most of them far smaller) on one thread made its batch-1 D step 20 % and G+R forward 13 % faster; the paper preset's
-/// unspread blocks (256 to 512 channels) are larger and keep the parallel copies.
+/// Copying the tiny preset's blocks (most of them far smaller) on one thread made its
+/// batch-1 D step 20 % and G+R forward 13 % faster; the paper preset's unspread blocks
+/// (256 to 512 channels) are larger and keep the parallel copies.
 const MIN_PARALLEL_COPY: usize = 1 << 18;
 
 /// Whether the im2col / col2im copies of a block `width` output pixels wide run over
