@@ -431,7 +431,7 @@ fn scatter_add_strided(dst: &mut [f32], src: &[f32], stride: usize) {
 /// The fewest column-matrix values (1 MiB) whose copies run over channels in parallel when
 /// the batch leaves threads free: below it, waking the threads cost more than the copies.
 /// Copying the tiny preset's blocks (most of them far smaller) on one thread made its
-/// batch-1 D step 20 % and G+R forward 13 % faster; the paper preset's unspread blocks
+/// batch-1 D step 23 % and G+R forward 15 % faster; the paper preset's unspread blocks
 /// (256 to 512 channels) are larger and keep the parallel copies.
 const MIN_PARALLEL_COPY: usize = 1 << 18;
 
@@ -842,8 +842,9 @@ mod tests {
         ([1, 2, 7, 9], [1, 2, 2, 3], 2, 0),
     ];
 
-    #[test]
-    fn im2col_matches_its_definition() {
+    /// Calls `check(geometry, image, rows)` for every block of rows of every case in
+    /// [`COPY_CASES`], whole images and one row per block, the image's values 1, 2, 3, ...
+    fn for_each_copy_block(mut check: impl FnMut(&Geometry, &[f32], Range<usize>)) {
         for (shape, weight, stride, pad) in COPY_CASES {
             let whole = Geometry::new(&shape, &weight, stride, pad).unwrap();
             let x: Vec<f32> = (0..shape.iter().product::<usize>())
@@ -855,67 +856,62 @@ mod tests {
                     ..whole
                 };
                 for rows in row_blocks(&g) {
-                    let width = rows.len() * g.wo;
-                    let mut cols = vec![-1.0; g.ckk() * width];
-                    im2col(&g, &x, rows.clone(), &mut cols, false);
-                    for (c, ky, kx) in (0..g.c).flat_map(|c| {
-                        (0..g.kh).flat_map(move |ky| (0..g.kw).map(move |kx| (c, ky, kx)))
-                    }) {
-                        let row = (c * g.kh + ky) * g.kw + kx;
-                        for (k, oy) in rows.clone().enumerate() {
-                            for ox in 0..g.wo {
-                                let iy = (oy * stride + ky) as isize - pad as isize;
-                                let ix = (ox * stride + kx) as isize - pad as isize;
-                                let inside = (0..g.h as isize).contains(&iy)
-                                    && (0..g.w as isize).contains(&ix);
-                                let want = if inside {
-                                    x[(c * g.h + iy as usize) * g.w + ix as usize]
-                                } else {
-                                    0.0
-                                };
-                                let got = cols[row * width + k * g.wo + ox];
-                                assert_eq!(
-                                    got, want,
-                                    "{g:?} rows {rows:?} c{c} ky{ky} kx{kx} oy{oy} ox{ox}"
-                                );
-                            }
-                        }
-                    }
+                    check(&g, &x, rows);
                 }
             }
         }
     }
 
     #[test]
-    fn im2col_by_pixel_is_the_transposed_column_matrix() {
-        for (shape, weight, stride, pad) in COPY_CASES {
-            let whole = Geometry::new(&shape, &weight, stride, pad).unwrap();
-            let x: Vec<f32> = (0..shape.iter().product::<usize>())
-                .map(|v| v as f32 + 1.0)
-                .collect();
-            for block in [usize::MAX, 1] {
-                let g = Geometry {
-                    block_bytes: block,
-                    ..whole
-                };
-                for rows in row_blocks(&g) {
-                    let width = rows.len() * g.wo;
-                    let mut cols = vec![-1.0; g.ckk() * width];
-                    im2col(&g, &x, rows.clone(), &mut cols, false);
-                    let mut by_pixel = vec![-1.0; g.ckk() * width];
-                    im2col_by_pixel(&g, &x, rows.clone(), &mut by_pixel);
-                    for r in 0..g.ckk() {
-                        for p in 0..width {
-                            assert_eq!(
-                                by_pixel[p * g.ckk() + r],
-                                cols[r * width + p],
-                                "{g:?} rows {rows:?} row {r} pixel {p}"
-                            );
-                        }
+    fn im2col_matches_its_definition() {
+        for_each_copy_block(|g, x, rows| {
+            let width = rows.len() * g.wo;
+            let mut cols = vec![-1.0; g.ckk() * width];
+            im2col(g, x, rows.clone(), &mut cols, false);
+            for (c, ky, kx) in (0..g.c)
+                .flat_map(|c| (0..g.kh).flat_map(move |ky| (0..g.kw).map(move |kx| (c, ky, kx))))
+            {
+                let row = (c * g.kh + ky) * g.kw + kx;
+                for (k, oy) in rows.clone().enumerate() {
+                    for ox in 0..g.wo {
+                        let iy = (oy * g.stride + ky) as isize - g.pad as isize;
+                        let ix = (ox * g.stride + kx) as isize - g.pad as isize;
+                        let inside =
+                            (0..g.h as isize).contains(&iy) && (0..g.w as isize).contains(&ix);
+                        let want = if inside {
+                            x[(c * g.h + iy as usize) * g.w + ix as usize]
+                        } else {
+                            0.0
+                        };
+                        let got = cols[row * width + k * g.wo + ox];
+                        assert_eq!(
+                            got, want,
+                            "{g:?} rows {rows:?} c{c} ky{ky} kx{kx} oy{oy} ox{ox}"
+                        );
                     }
                 }
             }
-        }
+        });
+    }
+
+    #[test]
+    fn im2col_by_pixel_is_the_transposed_column_matrix() {
+        for_each_copy_block(|g, x, rows| {
+            let width = rows.len() * g.wo;
+            let mut cols = vec![-1.0; g.ckk() * width];
+            im2col(g, x, rows.clone(), &mut cols, false);
+            let mut by_pixel = vec![-1.0; g.ckk() * width];
+            im2col_by_pixel(g, x, rows.clone(), &mut by_pixel);
+            for r in 0..g.ckk() {
+                for p in 0..width {
+                    assert_eq!(
+                        by_pixel[p * g.ckk() + r],
+                        cols[r * width + p],
+                        "{g:?} rows {rows:?} row {r} pixel {p}"
+                    );
+                }
+            }
+        });
     }
 
     #[test]
