@@ -55,11 +55,14 @@ def main():
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--candle", action="store_true", help="also one run with IQA_CONV=candle")
+    p.add_argument("--only", help="measurement-name filters, passed to both benches")
     p.add_argument("--json", help="write every run's raw results here")
     args = p.parse_args()
 
     here = os.path.dirname(os.path.abspath(__file__))
     common = ["--preset", args.preset, "--batch", args.batch, "--seconds", args.seconds, "--json"]
+    if args.only:
+        common += ["--only", args.only]
     ours, theirs = [], []
     for k in range(args.runs):
         print(f"run {k + 1}/{args.runs}", file=sys.stderr)

@@ -779,8 +779,16 @@ def gflop_per_patch(nets, vgg, r_pre, patch, device):
     return {k: 2.0 * macs / 1e9 for k, macs in gflop.items()}
 
 
-def measure_batch(n, patch, device, nets, vgg, r_pre, opts, seconds, gf):
-    """The five measurements of bench.rs for batch size `n`; returns (what, per_s, gflop)."""
+def wanted_by(only):
+    """The measurement-name filter of `iqa bench --only`: comma-separated, case-insensitive
+    substrings; empty keeps everything."""
+    filters = [f.strip().lower() for f in (only or "").split(",") if f.strip()]
+    return lambda what: not filters or any(f in what.lower() for f in filters)
+
+
+def measure_batch(n, patch, device, nets, vgg, r_pre, opts, seconds, gf, wanted=wanted_by(None)):
+    """The five measurements of bench.rs for batch size `n` (those `wanted` keeps);
+    returns (what, per_s, gflop)."""
     g, r, d = nets["g"], nets["r"], nets["d"]
     g_opt, r_opt, d_opt = opts
     weights = LossWeights()
@@ -796,7 +804,8 @@ def measure_batch(n, patch, device, nets, vgg, r_pre, opts, seconds, gf):
             r(x, g0_image, g0_features)
 
     r.eval()
-    out.append(("R forward", time_calls(device, seconds, r_forward), gf["r"]))
+    if wanted("R forward"):
+        out.append(("R forward", time_calls(device, seconds, r_forward), gf["r"]))
 
     def g_r_forward():
         with torch.no_grad():
@@ -804,7 +813,8 @@ def measure_batch(n, patch, device, nets, vgg, r_pre, opts, seconds, gf):
             r(x, image, features)
 
     g.eval()
-    out.append(("G+R forward", time_calls(device, seconds, g_r_forward), gf["g"] + gf["r"]))
+    if wanted("G+R forward"):
+        out.append(("G+R forward", time_calls(device, seconds, g_r_forward), gf["g"] + gf["r"]))
 
     def g_step():
         # L_G of Eq. 4: L_p, L_s = L_v + lambda L_q, L_adv through D (D in eval mode).
@@ -825,7 +835,9 @@ def measure_batch(n, patch, device, nets, vgg, r_pre, opts, seconds, gf):
 
     g.train()
     d.eval()
-    out.append(("G train step", time_calls(device, seconds, g_step), gf["g"] + gf["d"] + 2.0 * (gf["vgg"] + gf["pre"])))
+    if wanted("G train step"):
+        gflop = gf["g"] + gf["d"] + 2.0 * (gf["vgg"] + gf["pre"])
+        out.append(("G train step", time_calls(device, seconds, g_step), gflop))
 
     def r_step():
         # G in eval mode, its outputs detached (no graph kept: the same as `.detach()`).
@@ -838,7 +850,8 @@ def measure_batch(n, patch, device, nets, vgg, r_pre, opts, seconds, gf):
 
     g.eval()
     r.train()
-    out.append(("R train step", time_calls(device, seconds, r_step), gf["g"] + gf["r"]))
+    if wanted("R train step"):
+        out.append(("R train step", time_calls(device, seconds, r_step), gf["g"] + gf["r"]))
 
     def d_step():
         # Two forward passes in train mode (batch statistics of each), d_fake = 0.
@@ -850,7 +863,8 @@ def measure_batch(n, patch, device, nets, vgg, r_pre, opts, seconds, gf):
         d_opt.step()
 
     d.train()
-    out.append(("D train step", time_calls(device, seconds, d_step), 2.0 * gf["d"]))
+    if wanted("D train step"):
+        out.append(("D train step", time_calls(device, seconds, d_step), 2.0 * gf["d"]))
     return out
 
 
@@ -871,7 +885,8 @@ def run_bench(args, cfg, device, batches):
     opts = tuple(torch.optim.SGD(nets[k].parameters(), lr=LEARNING_RATE) for k in ("g", "r", "d"))
     results = []
     for n in batches:
-        for what, per_s, gflop in measure_batch(n, patch, device, nets, vgg, r_pre, opts, args.seconds, gf):
+        wanted = wanted_by(args.only)
+        for what, per_s, gflop in measure_batch(n, patch, device, nets, vgg, r_pre, opts, args.seconds, gf, wanted):
             results.append(
                 {"what": what, "batch": n, "patch": patch, "patches_per_s": per_s * n, "gflop_per_patch": gflop}
             )
@@ -925,6 +940,7 @@ def parse_args(argv):
     p.add_argument("--seconds", type=float, default=2.0, help="seconds per measurement, after one warm-up call")
     p.add_argument("--threads", type=int, help="torch.set_num_threads (default: torch's own)")
     p.add_argument("--device", default="cpu", help="cpu or cuda:N")
+    p.add_argument("--only", help="keep the measurements whose names contain one of these comma-separated filters (as `iqa bench --only`)")
     p.add_argument("--json", action="store_true", help="one JSON object instead of the table")
     p.add_argument("--check-against", metavar="FILE", help="load a model file of ours strictly, then exit")
     p.add_argument("--check-input", metavar="SEED", type=int, help="with --check-against: score the check images")
