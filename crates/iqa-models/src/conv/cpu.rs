@@ -862,12 +862,18 @@ mod tests {
         }
     }
 
+    /// The block's width in output pixels and its row-major column matrix ([`im2col`]).
+    fn columns_of(g: &Geometry, x: &[f32], rows: Range<usize>) -> (usize, Vec<f32>) {
+        let width = rows.len() * g.wo;
+        let mut cols = vec![-1.0; g.ckk() * width];
+        im2col(g, x, rows, &mut cols, false);
+        (width, cols)
+    }
+
     #[test]
     fn im2col_matches_its_definition() {
         for_each_copy_block(|g, x, rows| {
-            let width = rows.len() * g.wo;
-            let mut cols = vec![-1.0; g.ckk() * width];
-            im2col(g, x, rows.clone(), &mut cols, false);
+            let (width, cols) = columns_of(g, x, rows.clone());
             for (c, ky, kx) in (0..g.c)
                 .flat_map(|c| (0..g.kh).flat_map(move |ky| (0..g.kw).map(move |kx| (c, ky, kx))))
             {
@@ -897,9 +903,7 @@ mod tests {
     #[test]
     fn im2col_by_pixel_is_the_transposed_column_matrix() {
         for_each_copy_block(|g, x, rows| {
-            let width = rows.len() * g.wo;
-            let mut cols = vec![-1.0; g.ckk() * width];
-            im2col(g, x, rows.clone(), &mut cols, false);
+            let (width, cols) = columns_of(g, x, rows.clone());
             let mut by_pixel = vec![-1.0; g.ckk() * width];
             im2col_by_pixel(g, x, rows.clone(), &mut by_pixel);
             for r in 0..g.ckk() {
