@@ -16,7 +16,7 @@ use iqa::models::hiqa::losses::{
 };
 use iqa::models::hiqa::vgg19::{Vgg19Features, vgg_loss};
 use iqa::models::hiqa::{HiqaConfig, HiqaNetworks, Regressor, RegressorMode, frozen};
-use iqa::models::on_pool;
+use iqa::models::ops::on_pool;
 
 /// The allocator and setting of the `iqa` binary (see `iqa::allocator`).
 #[global_allocator]

@@ -3,8 +3,8 @@
 //! Image quality models in candle: the full-reference metrics of the [`fr`] module (PSNR,
 //! SSIM, MS-SSIM, DeepWSD) behind the [`FullReferenceModel`] trait, batched on
 //! `N x 3 x H x W` tensors in [0, 1] on any candle device; the Hallucinated-IQA networks
-//! and losses ([`hiqa`]) behind [`NoReferenceModel`] ([`nr`]); and the CPU convolution
-//! they all run on ([`conv`]).
+//! and losses ([`hiqa`]) behind [`NoReferenceModel`] ([`nr`]). The tensor kernels they run
+//! on live in the `iqa-ops` crate (re-exported as [`ops`]).
 //!
 //! ```
 //! use candle_core::{Device, Tensor};
@@ -17,24 +17,17 @@
 //! # Ok::<(), iqa_models::ModelError>(())
 //! ```
 
-pub mod activation;
-pub mod conv;
-mod custom_op;
 mod device;
 mod error;
 pub mod fr;
 pub mod hiqa;
 mod image_tensor;
-mod lanes;
-pub mod norm;
 pub mod nr;
-pub mod pool;
-pub mod residual;
-pub mod spatial;
 
 pub use device::parse_device;
 pub use error::{ModelError, Result};
 pub use fr::{FullReferenceModel, full_reference_metric, score_images};
 pub use image_tensor::{image_to_tensor, load_image};
+pub use iqa_ops as ops;
+pub use iqa_ops::on_pool;
 pub use nr::{NoReferenceModel, score_whole_image};
-pub use pool::on_pool;

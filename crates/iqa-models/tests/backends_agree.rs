@@ -22,11 +22,11 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
-use iqa_models::conv::{ConvBackend, set_conv_backend};
 use iqa_models::hiqa::losses::{adversarial_loss, discriminator_loss, regression_loss};
 use iqa_models::hiqa::{
     Discriminator, Generator, HiqaConfig, HiqaNetworks, Regressor, RegressorMode,
 };
+use iqa_models::ops::tuning::{Backend, set_backend};
 
 /// The largest relative L2 error of a network's whole gradient. (Errors in the 1/k^2
 /// max-pool gradient, a transposed kernel or a wrong batch-norm term are far larger.)
@@ -36,12 +36,12 @@ const TOLERANCE: f64 = 1e-2;
 /// weights copied from `src`.
 fn gradients(
     dtype: DType,
-    backend: ConvBackend,
+    backend: Backend,
     src: &HiqaNetworks,
     x: &Tensor,
     reference: &Tensor,
 ) -> [HashMap<String, Tensor>; 3] {
-    set_conv_backend(backend);
+    set_backend(backend);
     let dev = Device::Cpu;
     let config = HiqaConfig::tiny();
     let maps = [VarMap::new(), VarMap::new(), VarMap::new()];
@@ -114,10 +114,10 @@ fn fused_kernels_give_the_reference_gradients() {
         Tensor::from_vec(v, (3, 3, 32, 32), &dev).unwrap()
     };
     let (x, reference) = (pattern(0.0), pattern(1.3));
-    let truth = gradients(DType::F64, ConvBackend::Candle, &src, &x, &reference);
-    let fused = gradients(DType::F32, ConvBackend::Fast, &src, &x, &reference);
-    let stock = gradients(DType::F32, ConvBackend::Candle, &src, &x, &reference);
-    set_conv_backend(ConvBackend::Fast);
+    let truth = gradients(DType::F64, Backend::Candle, &src, &x, &reference);
+    let fused = gradients(DType::F32, Backend::Fast, &src, &x, &reference);
+    let stock = gradients(DType::F32, Backend::Candle, &src, &x, &reference);
+    set_backend(Backend::Fast);
     for (k, net) in ["G", "R", "D"].iter().enumerate() {
         assert!(!truth[k].is_empty(), "{net}: no gradients");
         assert_eq!(

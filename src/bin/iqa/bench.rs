@@ -53,7 +53,7 @@ struct Measurement {
 /// Calls `step` once to warm up, then until `seconds` have passed; returns calls per second.
 fn time(device: &Device, seconds: f64, mut step: impl FnMut() -> Result<()> + Send) -> Result<f64> {
     // The whole loop on rayon's pool, as the trainer runs its steps.
-    iqa_models::on_pool(device, || {
+    iqa_models::ops::on_pool(device, || {
         step()?;
         device.synchronize()?;
         let start = std::time::Instant::now();

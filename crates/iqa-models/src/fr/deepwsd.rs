@@ -16,8 +16,8 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{Conv2dConfig, VarBuilder};
 
-use crate::activation::Activation;
-use crate::conv::Conv2d;
+use iqa_ops::activation::Activation;
+use iqa_ops::conv::Conv2d;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -75,7 +75,7 @@ impl VggL2 {
             .map(|&(index, cin, cout)| {
                 Ok((
                     index,
-                    crate::conv::conv2d(cin, cout, 3, cfg, vb.pp(format!("features.{index}")))?,
+                    iqa_ops::conv::conv2d(cin, cout, 3, cfg, vb.pp(format!("features.{index}")))?,
                 ))
             })
             .collect::<Result<Vec<_>>>()?;

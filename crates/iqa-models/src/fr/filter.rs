@@ -2,10 +2,10 @@
 //! `filter2(w, x, 'valid')`) and MATLAB-style box downsampling (`imfilter(x, ones(f)/f^2,
 //! 'symmetric', 'same')` followed by `x(1:f:end, 1:f:end)`).
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Tensor};
 
-use super::separable_cpu::SeparableValid;
 use crate::Result;
+use iqa_ops::separable::{separable_valid, symmetric_indices};
 
 /// The normalised 1-D Gaussian of `size` taps and deviation `sigma`; its outer product is
 /// MATLAB's `fspecial('gaussian', size, sigma)`.
@@ -19,39 +19,9 @@ fn gaussian_1d(size: usize, sigma: f64) -> Vec<f64> {
 }
 
 /// Gaussian-weighted local means of every map in `x` (B, 1, H, W), 'valid' region only:
-/// (B, 1, H - size + 1, W - size + 1). Separable: a row pass, then a column pass.
-/// On the CPU a dedicated kernel runs (see `separable_cpu`); elsewhere candle's `conv2d`.
+/// (B, 1, H - size + 1, W - size + 1). Separable (see [`iqa_ops::separable`]).
 pub(crate) fn gaussian_valid(x: &Tensor, size: usize, sigma: f64) -> Result<Tensor> {
-    let taps = gaussian_1d(size, sigma);
-    if x.device().is_cpu() {
-        return Ok(x.contiguous()?.apply_op1(SeparableValid::new(taps))?);
-    }
-    separable_conv2d(x, taps)
-}
-
-/// The same 'valid' correlation with candle's `conv2d`: a row pass, then a column pass.
-fn separable_conv2d(x: &Tensor, taps: Vec<f64>) -> Result<Tensor> {
-    let size = taps.len();
-    let row = Tensor::from_vec(taps.clone(), (1, 1, 1, size), x.device())?.to_dtype(x.dtype())?;
-    let col = Tensor::from_vec(taps, (1, 1, size, 1), x.device())?.to_dtype(x.dtype())?;
-    Ok(x.conv2d(&row, 0, 1, 1, 1)?.conv2d(&col, 0, 1, 1, 1)?)
-}
-
-/// Indices that extend `len` positions by `before` and `after` with MATLAB's 'symmetric'
-/// padding (mirror including the edge sample).
-fn symmetric_indices(len: usize, before: usize, after: usize, device: &Device) -> Result<Tensor> {
-    let len_i = len as i64;
-    let indices: Vec<u32> = (-(before as i64)..len_i + after as i64)
-        .map(|i| {
-            let mut k = i;
-            // Mirror until inside (pads wider than the image mirror again).
-            while k < 0 || k >= len_i {
-                k = if k < 0 { -k - 1 } else { 2 * len_i - k - 1 };
-            }
-            k as u32
-        })
-        .collect();
-    Ok(Tensor::from_vec(indices, before + len + after, device)?)
+    Ok(separable_valid(x, gaussian_1d(size, sigma))?)
 }
 
 /// MATLAB's box downsampling by `factor` of (B, C, H, W): average over `factor x factor`
@@ -79,6 +49,7 @@ pub(crate) fn as_f64(x: &Tensor) -> Result<Tensor> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use candle_core::Device;
 
     #[test]
     fn gaussian_taps_match_fspecial() {
@@ -86,32 +57,6 @@ mod tests {
         let g = gaussian_1d(11, 1.5);
         assert!((g.iter().sum::<f64>() - 1.0).abs() < 1e-15);
         assert!((g[5] - 0.266_011_724_861_794_4).abs() < 1e-12, "{}", g[5]);
-    }
-
-    #[test]
-    fn cpu_kernel_agrees_with_conv2d() {
-        let x = Tensor::rand(0f64, 255.0, (3, 1, 40, 57), &Device::Cpu).unwrap();
-        let fast = gaussian_valid(&x, 11, 1.5).unwrap();
-        let conv = separable_conv2d(&x, gaussian_1d(11, 1.5)).unwrap();
-        assert_eq!(fast.dims(), &[3, 1, 30, 47]);
-        let diff: f64 = (fast - conv)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar()
-            .unwrap();
-        assert!(diff < 1e-10, "{diff}");
-    }
-
-    #[test]
-    fn symmetric_padding_mirrors_the_edge() {
-        let idx: Vec<u32> = symmetric_indices(4, 2, 3, &Device::Cpu)
-            .unwrap()
-            .to_vec1()
-            .unwrap();
-        assert_eq!(idx, vec![1, 0, 0, 1, 2, 3, 3, 2, 1]);
     }
 
     #[test]

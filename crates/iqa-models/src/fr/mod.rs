@@ -9,7 +9,6 @@ mod filter;
 mod luma;
 mod ms_ssim;
 mod psnr;
-mod separable_cpu;
 mod ssim;
 
 pub use deepwsd::{DeepWsd, stage_distance};

@@ -4,9 +4,9 @@
 use candle_core::{Module, Tensor};
 use candle_nn::{Conv2dConfig, VarBuilder};
 
-use crate::conv::{Conv2d, conv2d, conv2d_no_bias};
-use crate::norm::{Activation, BatchNorm2d, batch_norm2d};
-use crate::residual::add_act;
+use iqa_ops::conv::{Conv2d, conv2d, conv2d_no_bias};
+use iqa_ops::norm::{Activation, BatchNorm2d, batch_norm2d};
+use iqa_ops::residual::add_act;
 
 use crate::Result;
 

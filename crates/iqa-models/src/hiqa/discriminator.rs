@@ -7,8 +7,8 @@
 use candle_core::{D, Module, Tensor};
 use candle_nn::{Conv2dConfig, Linear, VarBuilder, linear};
 
-use crate::conv::{Conv2d, conv2d};
-use crate::norm::{Activation, BatchNorm2d, batch_norm2d};
+use iqa_ops::conv::{Conv2d, conv2d};
+use iqa_ops::norm::{Activation, BatchNorm2d, batch_norm2d};
 
 use super::config::HiqaConfig;
 use crate::Result;
@@ -51,9 +51,9 @@ impl Discriminator {
     }
 
     /// The logits (`N`) that each image of `reference` (`N x 3 x H x W`) is a real one
-    /// (on rayon's pool for CPU tensors, [`crate::on_pool`]).
+    /// (on rayon's pool for CPU tensors, [`iqa_ops::on_pool`]).
     pub fn forward(&self, reference: &Tensor, train: bool) -> Result<Tensor> {
-        crate::on_pool(reference.device(), || self.forward_here(reference, train))
+        iqa_ops::on_pool(reference.device(), || self.forward_here(reference, train))
     }
 
     /// [`Discriminator::forward`] on the calling thread.

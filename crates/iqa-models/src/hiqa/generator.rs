@@ -12,8 +12,8 @@
 use candle_core::{Module, Tensor};
 use candle_nn::{Conv2dConfig, VarBuilder};
 
-use crate::conv::{Conv2d, conv2d};
-use crate::spatial::{max_pool2d, upsample_nearest2d};
+use iqa_ops::conv::{Conv2d, conv2d};
+use iqa_ops::spatial::{max_pool2d, upsample_nearest2d};
 
 use super::blocks::{Bottleneck, ConvBnRelu};
 use super::config::HiqaConfig;
@@ -92,9 +92,9 @@ impl Generator {
     }
 
     /// Hallucinates the reference of `distorted` (`N x 3 x H x W` in [0, 1]), on rayon's
-    /// pool for CPU tensors ([`crate::on_pool`]).
+    /// pool for CPU tensors ([`iqa_ops::on_pool`]).
     pub fn forward(&self, distorted: &Tensor, train: bool) -> Result<Hallucination> {
-        crate::on_pool(distorted.device(), || self.forward_here(distorted, train))
+        iqa_ops::on_pool(distorted.device(), || self.forward_here(distorted, train))
     }
 
     /// [`Generator::forward`] on the calling thread.

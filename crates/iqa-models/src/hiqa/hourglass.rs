@@ -7,7 +7,7 @@ use candle_nn::VarBuilder;
 
 use super::blocks::Bottleneck;
 use crate::Result;
-use crate::spatial::{max_pool2d, upsample_nearest2d};
+use iqa_ops::spatial::{max_pool2d, upsample_nearest2d};
 
 /// One hourglass of a given depth.
 #[derive(Debug, Clone)]

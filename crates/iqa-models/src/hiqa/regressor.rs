@@ -9,7 +9,7 @@ use candle_nn::{Linear, VarBuilder, linear};
 use super::blocks::{BasicBlock, ConvBnRelu};
 use super::config::HiqaConfig;
 use crate::Result;
-use crate::spatial::max_pool2d;
+use iqa_ops::spatial::max_pool2d;
 
 /// Which parts of R are on: the full model and the paper's ablations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -151,7 +151,7 @@ impl Regressor {
     /// Scores `distorted` (`N x 3 x H x W`), given the reference estimate (G's hallucination,
     /// or in oracle mode the true reference) and G's high-level features; those not used by
     /// the mode may be `None`. Returns `N` scores. Runs on rayon's pool for CPU tensors
-    /// ([`crate::on_pool`]).
+    /// ([`iqa_ops::on_pool`]).
     pub fn forward(
         &self,
         distorted: &Tensor,
@@ -159,7 +159,7 @@ impl Regressor {
         g_features: Option<&Tensor>,
         train: bool,
     ) -> Result<Tensor> {
-        crate::on_pool(distorted.device(), || {
+        iqa_ops::on_pool(distorted.device(), || {
             self.forward_here(distorted, reference, g_features, train)
         })
     }

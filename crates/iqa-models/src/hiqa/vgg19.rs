@@ -8,9 +8,9 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{Conv2dConfig, VarBuilder};
 
-use crate::activation::Activation;
-use crate::conv::Conv2d;
-use crate::spatial::max_pool2d;
+use iqa_ops::activation::Activation;
+use iqa_ops::conv::Conv2d;
+use iqa_ops::spatial::max_pool2d;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -85,7 +85,7 @@ impl Vgg19Features {
             .map(|&(i, cin, cout)| {
                 Ok((
                     i,
-                    crate::conv::conv2d(cin, cout, 3, cfg, vb.pp(format!("features.{i}")))?,
+                    iqa_ops::conv::conv2d(cin, cout, 3, cfg, vb.pp(format!("features.{i}")))?,
                 ))
             })
             .collect::<Result<Vec<_>>>()?;

@@ -1,5 +1,5 @@
 //! Max pooling and nearest-neighbour upsampling for the project's networks. On the CPU in
-//! f32 (with the project's kernels chosen, see [`crate::conv::ConvBackend`]) they are
+//! f32 (with the project's kernels chosen, see [`crate::tuning::Backend`]) they are
 //! custom ops with one-pass backward kernels; candle's own backward of max pooling takes
 //! seven element-wise passes, and that of upsampling a grouped convolution (one small
 //! convolution per channel). Elsewhere max pooling is composed of candle ops with a

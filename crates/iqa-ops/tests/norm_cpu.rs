@@ -6,7 +6,7 @@
 
 use candle_core::{Device, Tensor, Var};
 use candle_nn::ModuleT;
-use iqa_models::norm::{Activation, BatchNorm2d};
+use iqa_ops::norm::{Activation, BatchNorm2d};
 
 mod common;
 use common::rel;

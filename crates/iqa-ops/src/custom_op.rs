@@ -4,12 +4,12 @@
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, DType, Device, Layout, Storage, Tensor};
 
-use crate::conv::{ConvBackend, conv_backend};
+use crate::tuning::{Backend, backend};
 
 /// Whether the fused CPU ops take these operands: all f32 on the CPU, with the project's
-/// kernels chosen (see [`crate::conv::ConvBackend`]).
+/// kernels chosen (see [`crate::tuning::Backend`]).
 pub(crate) fn fused_cpu(operands: &[&Tensor]) -> bool {
-    conv_backend() == ConvBackend::Fast
+    backend() == Backend::Fast
         && operands
             .iter()
             .all(|t| matches!(t.device(), Device::Cpu) && t.dtype() == DType::F32)

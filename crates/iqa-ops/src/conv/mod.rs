@@ -2,14 +2,12 @@
 //! `gemm` crate's matrix product per image, both backward passes included), elsewhere
 //! (CUDA, other dtypes) candle's own `conv2d`. The stock candle path can be forced on the
 //! CPU too, for comparison or as a fallback: `IQA_CONV=candle` in the environment, or
-//! [`set_conv_backend`].
+//! [`crate::tuning::set_backend`].
 
 mod cpu;
 mod epilogue;
 mod gemm;
 mod op;
-
-use std::sync::atomic::{AtomicU8, Ordering};
 
 use candle_core::{Module, Tensor};
 use candle_nn::{Conv2dConfig, Init, VarBuilder};
@@ -18,43 +16,6 @@ use crate::activation::Activation;
 use crate::custom_op::fused_cpu;
 
 pub(crate) use epilogue::act_grad;
-
-/// Which implementation runs CPU convolutions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConvBackend {
-    /// The project's custom op (default).
-    Fast,
-    /// candle's stock `conv2d` (im2col and its backward).
-    Candle,
-}
-
-/// 0: not decided yet (read `IQA_CONV` on first use), 1: fast, 2: candle.
-static BACKEND: AtomicU8 = AtomicU8::new(0);
-
-/// The backend in use.
-pub fn conv_backend() -> ConvBackend {
-    match BACKEND.load(Ordering::Relaxed) {
-        1 => ConvBackend::Fast,
-        2 => ConvBackend::Candle,
-        _ => {
-            let chosen = match std::env::var("IQA_CONV").as_deref() {
-                Ok("candle") => ConvBackend::Candle,
-                _ => ConvBackend::Fast,
-            };
-            set_conv_backend(chosen);
-            chosen
-        }
-    }
-}
-
-/// Chooses the backend for the rest of the process.
-pub fn set_conv_backend(backend: ConvBackend) {
-    let v = match backend {
-        ConvBackend::Fast => 1,
-        ConvBackend::Candle => 2,
-    };
-    BACKEND.store(v, Ordering::Relaxed);
-}
 
 /// `conv2d(x, weight)` with `stride` and zero `padding` (no groups, no dilation), through
 /// the backend in use.

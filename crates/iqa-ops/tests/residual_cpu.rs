@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 use candle_core::{Device, Tensor, Var};
-use iqa_models::activation::Activation;
-use iqa_models::residual::add_act;
+use iqa_ops::activation::Activation;
+use iqa_ops::residual::add_act;
 
 mod common;
 use common::max_abs_diff;

@@ -1,6 +1,6 @@
 //! Batch normalisation for the project's networks, with the activation that follows it
 //! fused in. On the CPU in f32 (and with the project's kernels chosen, see
-//! [`crate::conv::ConvBackend`]) it is one custom op: the statistics in one parallel pass,
+//! [`crate::tuning::Backend`]) it is one custom op: the statistics in one parallel pass,
 //! normalisation + affine + activation in another, and a two-pass backward. candle-nn's
 //! batch norm takes about ten element-wise passes forward and twice that backward, each
 //! with a fresh buffer kept alive for the backward pass; elsewhere (CUDA, other dtypes,

@@ -1,26 +1,85 @@
-//! The CPU kernel of a separable 'valid' correlation, as a candle custom op.
+//! Separable 'valid' correlation (the SSIM family's Gaussian window) and MATLAB's
+//! 'symmetric' padding, as tensor operations.
 //!
+//! On the CPU the correlation is a custom op.
 //! candle's CPU `conv2d` lowers a 1 x 11 single-channel kernel to a generic im2col/matmul
 //! path that spends most of its time copying; SSIM filters five full-resolution maps per
 //! image, so that path made SSIM several times slower than scikit-image. This kernel runs the
 //! column pass over whole contiguous rows (which the compiler vectorises), then the row pass,
-//! one output row per rayon task. On other devices `filter::gaussian_valid` keeps candle's
+//! one output row per rayon task. On other devices [`separable_valid`] uses candle's
 //! `conv2d`, so results agree across devices to rounding.
 
 use candle_core::backend::BackendStorage;
-use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor, WithDType};
+use candle_core::{CpuStorage, CustomOp1, Device, Layout, Shape, Tensor, WithDType};
 use rayon::prelude::*;
+
+/// Correlates every map of `x` (B, 1, H, W) with the outer product of `taps` x `taps` over
+/// the 'valid' region: (B, 1, H - k + 1, W - k + 1), k = `taps.len()`. On the CPU a
+/// dedicated kernel (differentiable: its backward pass is the 'full' correlation with the
+/// reversed kernel); elsewhere candle's `conv2d`, a row pass then a column pass.
+pub fn separable_valid(x: &Tensor, taps: Vec<f64>) -> candle_core::Result<Tensor> {
+    if x.device().is_cpu() {
+        return x.contiguous()?.apply_op1(SeparableValid::new(taps));
+    }
+    let size = taps.len();
+    let row = Tensor::from_vec(taps.clone(), (1, 1, 1, size), x.device())?.to_dtype(x.dtype())?;
+    let col = Tensor::from_vec(taps, (1, 1, size, 1), x.device())?.to_dtype(x.dtype())?;
+    x.conv2d(&row, 0, 1, 1, 1)?.conv2d(&col, 0, 1, 1, 1)
+}
+
+/// Indices that extend `len` positions by `before` and `after` with MATLAB's 'symmetric'
+/// padding (mirror including the edge sample; pads wider than `len` mirror again), for
+/// `index_select`.
+pub fn symmetric_indices(
+    len: usize,
+    before: usize,
+    after: usize,
+    device: &Device,
+) -> candle_core::Result<Tensor> {
+    let len_i = len as i64;
+    let indices: Vec<u32> = (-(before as i64)..len_i + after as i64)
+        .map(|i| {
+            let mut k = i;
+            while k < 0 || k >= len_i {
+                k = if k < 0 { -k - 1 } else { 2 * len_i - k - 1 };
+            }
+            k as u32
+        })
+        .collect();
+    Tensor::from_vec(indices, before + len + after, device)
+}
+
+/// `x` extended along `dim` by `before` and `after` samples with 'symmetric' padding
+/// (`[a b c]` padded by 2 after: `[a b c c b]`). An empty dimension is an error.
+pub fn symmetric_pad(
+    x: &Tensor,
+    dim: usize,
+    before: usize,
+    after: usize,
+) -> candle_core::Result<Tensor> {
+    let len = x.dim(dim)?;
+    if len == 0 {
+        candle_core::bail!(
+            "symmetric padding of an empty dimension {dim} of {:?}",
+            x.dims()
+        );
+    }
+    if before == 0 && after == 0 {
+        return Ok(x.clone());
+    }
+    x.index_select(&symmetric_indices(len, before, after, x.device())?, dim)
+}
 
 /// Correlates every (H, W) plane of a (..., H, W) tensor with the outer product of
 /// `taps` x `taps` over the 'valid' region: output (..., H - k + 1, W - k + 1).
 #[derive(Debug, Clone)]
-pub(crate) struct SeparableValid {
+struct SeparableValid {
     taps: Vec<f64>,
 }
 
 impl SeparableValid {
     /// The op for a square separable kernel whose 1-D factor is `taps`.
-    pub(crate) fn new(taps: Vec<f64>) -> Self {
+    fn new(taps: Vec<f64>) -> Self {
         SeparableValid { taps }
     }
 
@@ -137,6 +196,48 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn cpu_kernel_agrees_with_conv2d() {
+        let x = Tensor::rand(0f64, 255.0, (3, 1, 40, 57), &Device::Cpu).unwrap();
+        let taps = vec![0.1, 0.2, 0.4, 0.2, 0.1];
+        let fast = separable_valid(&x, taps.clone()).unwrap();
+        let row = Tensor::from_vec(taps.clone(), (1, 1, 1, 5), &Device::Cpu).unwrap();
+        let col = Tensor::from_vec(taps, (1, 1, 5, 1), &Device::Cpu).unwrap();
+        let conv = x
+            .conv2d(&row, 0, 1, 1, 1)
+            .unwrap()
+            .conv2d(&col, 0, 1, 1, 1)
+            .unwrap();
+        assert_eq!(fast.dims(), &[3, 1, 36, 53]);
+        let diff: f64 = (fast - conv)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar()
+            .unwrap();
+        assert!(diff < 1e-10, "{diff}");
+    }
+
+    #[test]
+    fn symmetric_padding_mirrors_the_edge() {
+        let idx: Vec<u32> = symmetric_indices(4, 2, 3, &Device::Cpu)
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert_eq!(idx, vec![1, 0, 0, 1, 2, 3, 3, 2, 1]);
+        // Wider than the signal: mirrors again ([a b] -> b a | a b | b a a b).
+        let wide: Vec<u32> = symmetric_indices(2, 2, 4, &Device::Cpu)
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert_eq!(wide, vec![1, 0, 0, 1, 1, 0, 0, 1]);
+        let x = Tensor::from_vec(vec![1f32, 2., 3.], (1, 3), &Device::Cpu).unwrap();
+        let padded: Vec<Vec<f32>> = symmetric_pad(&x, 1, 0, 2).unwrap().to_vec2().unwrap();
+        assert_eq!(padded, vec![vec![1., 2., 3., 3., 2.]]);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 #![allow(clippy::unwrap_used)]
 
 use candle_core::{Device, Tensor, Var};
-use iqa_models::conv::{ConvBackend, conv_backend, conv2d_forward};
+use iqa_ops::conv::conv2d_forward;
+use iqa_ops::tuning::{Backend, backend};
 
 mod common;
 use common::rel;
@@ -90,7 +91,7 @@ fn stock_grads(
 
 #[test]
 fn matches_candle_forward_and_backward() {
-    assert_eq!(conv_backend(), ConvBackend::Fast);
+    assert_eq!(backend(), Backend::Fast);
     let dev = Device::Cpu;
     // (batch, in, out, h, w, kernel, stride, padding)
     let cases = [
@@ -190,8 +191,8 @@ fn only_tracked_operands_get_gradients() {
 
 #[test]
 fn fused_bias_and_activation_match_candle_ops() {
-    use iqa_models::activation::Activation;
-    use iqa_models::conv::conv2d_fused;
+    use iqa_ops::activation::Activation;
+    use iqa_ops::conv::conv2d_fused;
     let dev = Device::Cpu;
     for (n, c, o, h, w, k, s, p) in [(2, 3, 5, 9, 8, 3, 1, 1), (3, 4, 6, 8, 8, 4, 2, 1)] {
         let x = Var::from_tensor(&Tensor::randn(0f32, 1f32, (n, c, h, w), &dev).unwrap()).unwrap();

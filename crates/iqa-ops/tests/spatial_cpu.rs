@@ -10,7 +10,7 @@
 #![allow(clippy::unwrap_used)]
 
 use candle_core::{Device, Tensor, Var};
-use iqa_models::spatial::{max_pool2d, max_pool2d_portable, upsample_nearest2d};
+use iqa_ops::spatial::{max_pool2d, max_pool2d_portable, upsample_nearest2d};
 
 mod common;
 use common::max_abs_diff;
