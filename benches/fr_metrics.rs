@@ -15,7 +15,7 @@ use iqa::models::fr::{DeepWsd, Downsample, MsSsim, Psnr, PsnrChannels, Ssim, Ssi
 
 /// As in the `iqa` binary: candle allocates a buffer per op, which glibc's malloc page-faults.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: iqa_cli::runtime::MiMalloc = iqa_cli::runtime::MiMalloc;
 
 /// A deterministic textured image pair: (1, 3, h, w) each, in [0, 1].
 fn pair(h: usize, w: usize) -> (Tensor, Tensor) {

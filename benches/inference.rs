@@ -18,9 +18,9 @@ use iqa::models::hiqa::vgg19::{Vgg19Features, vgg_loss};
 use iqa::models::hiqa::{HiqaConfig, HiqaNetworks, Regressor, RegressorMode, frozen};
 use iqa::models::ops::on_pool;
 
-/// The allocator and setting of the `iqa` binary (see `iqa::allocator`).
+/// The allocator and setting of the `iqa` binary (see `iqa_cli::runtime`).
 #[global_allocator]
-static ALLOCATOR: iqa::allocator::MiMalloc = iqa::allocator::MiMalloc;
+static ALLOCATOR: iqa_cli::runtime::MiMalloc = iqa_cli::runtime::MiMalloc;
 
 const PATCH: usize = 256;
 
@@ -141,13 +141,9 @@ fn hiqa(c: &mut Criterion) {
 
 criterion_group!(benches, hiqa);
 
-/// `criterion_main!` with the allocator set up first.
-#[allow(unsafe_code)]
+/// `criterion_main!` with the runtime settings applied first.
 fn main() {
-    // SAFETY: the first statement of main; no other thread exists yet.
-    unsafe { iqa::allocator::keep_freed_memory() };
-    // SAFETY: still no other thread.
-    unsafe { iqa::worker_threads::short_spin_waits() };
+    iqa_cli::runtime::setup();
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -13,7 +13,7 @@ use iqa::data::patch::PatchOptions;
 use iqa::data::{DatabaseKind, LoadOptions, PatchBatcher, load};
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: iqa_cli::runtime::MiMalloc = iqa_cli::runtime::MiMalloc;
 
 const IMAGES: usize = 64;
 const BATCH: usize = 32;

@@ -6,15 +6,15 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use iqa::data::synth::Labeller;
+use iqa::data::Labeller;
 use iqa::data::synth::distortion::{LEVELS, distortion_set};
 use iqa::data::synth::scene::{SceneOptions, dead_leaves};
-use iqa::synth::MetricLabeller;
+use iqa::train::labeller::MetricLabeller;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: iqa_cli::runtime::MiMalloc = iqa_cli::runtime::MiMalloc;
 
 fn synth(c: &mut Criterion) {
     let labeller = MetricLabeller::new("ms-ssim").unwrap();

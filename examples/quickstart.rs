@@ -15,8 +15,8 @@ use iqa::data::synth::{SceneSource, SynthOptions, generate};
 use iqa::data::{DatabaseKind, LoadOptions, SplitOptions, reference_disjoint_splits};
 use iqa::models::hiqa::model_file;
 use iqa::models::{image_to_tensor, load_image, score_whole_image};
-use iqa::synth::MetricLabeller;
 use iqa::train::config::StageSteps;
+use iqa::train::labeller::MetricLabeller;
 use iqa::train::protocol::train_and_test;
 use iqa::train::{TrainConfig, Variant, files};
 
@@ -39,16 +39,12 @@ struct Args {
     seed: u64,
 }
 
-/// mimalloc, as the `iqa` binary uses (see `iqa::allocator`).
+/// mimalloc, as the `iqa` binary uses (see `iqa_cli::runtime`).
 #[global_allocator]
-static ALLOCATOR: iqa::allocator::MiMalloc = iqa::allocator::MiMalloc;
+static ALLOCATOR: iqa_cli::runtime::MiMalloc = iqa_cli::runtime::MiMalloc;
 
-#[allow(unsafe_code)]
 fn main() -> Result<()> {
-    // SAFETY: the first statement of main; no other thread exists yet.
-    unsafe { iqa::allocator::keep_freed_memory() };
-    // SAFETY: still no other thread.
-    unsafe { iqa::worker_threads::short_spin_waits() };
+    iqa_cli::runtime::setup();
     let args = Args::parse();
     let start = std::time::Instant::now();
     anyhow::ensure!(args.scale > 0.0, "--scale must be positive");

@@ -7,10 +7,10 @@
 //! (default 8 scenes of 384x288).
 
 use anyhow::Result;
-use iqa::data::synth::Labeller;
+use iqa::data::Labeller;
 use iqa::data::synth::distortion::{LEVELS, distortion_by_name, distortion_names};
 use iqa::data::synth::scene::{SceneOptions, dead_leaves};
-use iqa::synth::MetricLabeller;
+use iqa::train::labeller::MetricLabeller;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;

@@ -11,24 +11,19 @@ use iqa::data::synth::distortion::distortion_set;
 use iqa::data::synth::{SceneSource, SynthOptions, generate};
 use iqa::data::{DatabaseKind, LoadOptions, Manifest, SplitOptions, reference_disjoint_splits};
 use iqa::models::parse_device;
-use iqa::synth::MetricLabeller;
 use iqa::train::config::StageSteps;
+use iqa::train::labeller::MetricLabeller;
 use iqa::train::protocol::{ProtocolReport, run_splits};
 use iqa::train::{TrainConfig, Variant};
 
-/// The examples run on mimalloc, as the `iqa` binary does (see `iqa::allocator`).
+/// The examples run on mimalloc, as the `iqa` binary does (see `iqa_cli::runtime`).
 #[global_allocator]
-static ALLOCATOR: iqa::allocator::MiMalloc = iqa::allocator::MiMalloc;
+static ALLOCATOR: iqa_cli::runtime::MiMalloc = iqa_cli::runtime::MiMalloc;
 
 /// Makes the allocator keep freed memory and shortens candle's worker spin waits (see
-/// `iqa::allocator` and `iqa::worker_threads`); the first call of every example's `main`.
-#[allow(unsafe_code)]
+/// `iqa_cli::runtime`); the first call of every example's `main`.
 pub fn set_up_runtime() {
-    // SAFETY: called first in `main`, before any other thread exists.
-    unsafe {
-        iqa::allocator::keep_freed_memory();
-        iqa::worker_threads::short_spin_waits();
-    }
+    iqa_cli::runtime::setup();
 }
 
 /// Options every experiment takes.

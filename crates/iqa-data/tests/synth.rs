@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use image::RgbImage;
-use iqa_data::synth::{Labeller, SceneSource, SynthOptions, generate};
+use iqa_data::Labeller;
+use iqa_data::synth::{SceneSource, SynthOptions, generate};
 use iqa_data::{DataError, DatabaseKind, LoadOptions, load};
 
 struct Psnr;

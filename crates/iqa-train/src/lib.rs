@@ -9,6 +9,7 @@
 //! - [`optim`]: SGD with momentum and weight decay, and Adam, as PyTorch defines them.
 //! - [`evaluate`]: whole-image scores from overlapping test patches and the statistics of
 //!   the paper (SROCC, PLCC; per distortion type).
+//! - [`labeller`]: a full-reference metric as the labeller of synthetic databases.
 //! - [`protocol`]: the paper's protocol: reference-disjoint 80/20 splits repeated and
 //!   summarised by the median, and cross-database tests with a logistic mapping.
 
@@ -16,6 +17,7 @@ mod checkpoint;
 pub mod config;
 mod error;
 pub mod evaluate;
+pub mod labeller;
 mod log;
 pub mod lr;
 pub mod optim;

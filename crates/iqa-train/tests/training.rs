@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use candle_core::Device;
 use image::RgbImage;
-use iqa_data::synth::{Labeller, SceneSource, SynthOptions, generate};
+use iqa_data::Labeller;
+use iqa_data::synth::{SceneSource, SynthOptions, generate};
 use iqa_data::{DatabaseKind, LoadOptions, Manifest, SplitOptions, reference_disjoint_splits};
 use iqa_train::config::StageSteps;
 use iqa_train::{TrainConfig, TrainData, TrainError, TrainOptions, Trainer, Variant, files};

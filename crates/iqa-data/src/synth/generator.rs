@@ -1,5 +1,5 @@
 //! Writing a synthetic database: scenes (drawn or the user's), every distortion of the
-//! chosen set at the chosen levels, a pseudo-MOS per image from a [`Labeller`], the generic
+//! chosen set at the chosen levels, a pseudo-MOS per image from a [`Labeller`](crate::Labeller), the generic
 //! manifest and a description JSON. Parallel over scenes; resumable (finished images are
 //! read back instead of made again) and atomic (every file is written to a temporary name
 //! and renamed, so a kill leaves no half-written image).
@@ -17,23 +17,12 @@ use super::distortion::{Distortion, LEVELS, distortion_by_name, distortion_set};
 use super::scene::{SceneOptions, dead_leaves};
 use crate::databases::write_manifest_csv;
 use crate::image_cache::decode_rgb;
+use crate::labeller::Labeller;
 use crate::manifest::{Item, LabelInfo, LabelKind, Manifest};
 use crate::{DataError, Result};
 
 /// The version written into every description, bumped when outputs would change.
 pub const GENERATOR_VERSION: &str = "1";
-
-/// Scores a distorted image against its reference (a full-reference metric). Implemented
-/// outside this crate (the `iqa` facade wraps `iqa-models`' metrics) so that `iqa-data`
-/// does not depend on the models.
-pub trait Labeller: Sync {
-    /// The metric's name, recorded in the manifest and description.
-    fn name(&self) -> String;
-    /// Whether lower scores mean better quality (such scores are negated in the manifest).
-    fn lower_is_better(&self) -> bool;
-    /// The score of `distorted` against `reference` (same size).
-    fn score(&self, reference: &RgbImage, distorted: &RgbImage) -> Result<f64>;
-}
 
 /// Where the pristine images come from.
 #[derive(Debug, Clone, PartialEq)]

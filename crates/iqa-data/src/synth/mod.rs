@@ -8,5 +8,5 @@ mod generator;
 pub mod scene;
 
 pub use generator::{
-    GENERATOR_VERSION, Labeller, SceneSource, SynthOptions, SynthReport, chosen_levels, generate,
+    GENERATOR_VERSION, SceneSource, SynthOptions, SynthReport, chosen_levels, generate,
 };

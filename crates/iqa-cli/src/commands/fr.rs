@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use candle_core::Device;
 use indicatif::{ProgressBar, ProgressStyle};
-use iqa::models::fr::{Downsample, MetricOptions};
-use iqa::models::{
+use iqa_models::fr::{Downsample, MetricOptions};
+use iqa_models::{
     FullReferenceModel, full_reference_metric, image_to_tensor, load_image, parse_device,
     score_images,
 };
 
-use crate::atomic::AtomicFile;
+use super::atomic::AtomicFile;
 
 /// Arguments of `iqa fr`.
 #[derive(Debug, clap::Args)]

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use iqa::models::hiqa::model_file;
-use iqa::models::{image_to_tensor, load_image, parse_device, score_whole_image};
+use iqa_models::hiqa::model_file;
+use iqa_models::{image_to_tensor, load_image, parse_device, score_whole_image};
 
 /// Arguments of `iqa score`.
 #[derive(Debug, clap::Args)]

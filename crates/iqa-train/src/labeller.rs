@@ -4,10 +4,9 @@
 use candle_core::Device;
 use image::{DynamicImage, RgbImage};
 
-use crate::data::DataError;
-use crate::data::synth::Labeller;
-use crate::models::fr::MetricOptions;
-use crate::models::{FullReferenceModel, full_reference_metric, score_images};
+use iqa_data::{DataError, Labeller};
+use iqa_models::fr::MetricOptions;
+use iqa_models::{FullReferenceModel, full_reference_metric, score_images};
 
 /// A [`Labeller`] that scores with one full-reference metric on the CPU.
 pub struct MetricLabeller {
@@ -16,7 +15,7 @@ pub struct MetricLabeller {
 
 impl MetricLabeller {
     /// The metric called `name` (`ms-ssim`, `ssim`, `psnr`, ...), with its default options.
-    pub fn new(name: &str) -> crate::models::Result<MetricLabeller> {
+    pub fn new(name: &str) -> iqa_models::Result<MetricLabeller> {
         let metric = full_reference_metric(name, &MetricOptions::default(), &Device::Cpu)?;
         Ok(MetricLabeller { metric })
     }
@@ -31,7 +30,7 @@ impl Labeller for MetricLabeller {
         self.metric.lower_is_better()
     }
 
-    fn score(&self, reference: &RgbImage, distorted: &RgbImage) -> crate::data::Result<f64> {
+    fn score(&self, reference: &RgbImage, distorted: &RgbImage) -> iqa_data::Result<f64> {
         let r = DynamicImage::ImageRgb8(reference.clone());
         let d = DynamicImage::ImageRgb8(distorted.clone());
         score_images(self.metric.as_ref(), &r, &d, &Device::Cpu)

@@ -4,8 +4,8 @@
 use std::process::Command;
 
 use candle_core::Device;
-use iqa::models::hiqa::{HiqaConfig, HiqaNetworks, RegressorMode, model_file};
-use iqa::models::{image_to_tensor, load_image, score_whole_image};
+use iqa_models::hiqa::{HiqaConfig, HiqaNetworks, RegressorMode, model_file};
+use iqa_models::{image_to_tensor, load_image, score_whole_image};
 use serde_json::Value;
 
 #[test]

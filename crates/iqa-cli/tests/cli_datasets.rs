@@ -2,7 +2,7 @@
 //! the official layouts.
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
-#[path = "../crates/iqa-data/tests/common/mod.rs"]
+#[path = "../../iqa-data/tests/common/mod.rs"]
 mod common;
 
 use std::process::{Command, Output};

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use iqa::data::databases::{KoniqSize, LiveLabels, koniq_official_split, write_manifest_csv};
-use iqa::data::image_cache::decode_rgb;
-use iqa::data::{
+use iqa_data::databases::{KoniqSize, LiveLabels, koniq_official_split, write_manifest_csv};
+use iqa_data::image_cache::decode_rgb;
+use iqa_data::{
     DatabaseKind, LoadOptions, Manifest, SplitOptions, SplitSet, load, reference_disjoint_splits,
 };
 use rayon::prelude::*;
@@ -160,8 +160,8 @@ pub fn run(command: &DatasetsCommand) -> Result<()> {
                 println!(
                     "  labels            {} from {}, {} is better, nominal range {}..{}",
                     match label.kind {
-                        iqa::data::LabelKind::Mos => "MOS",
-                        iqa::data::LabelKind::Dmos => "DMOS",
+                        iqa_data::LabelKind::Mos => "MOS",
+                        iqa_data::LabelKind::Dmos => "DMOS",
                     },
                     label.source,
                     if s.higher_is_better {

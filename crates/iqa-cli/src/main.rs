@@ -1,23 +1,15 @@
 //! `iqa`: the command-line tool of the iqa toolkit. Thin: it parses arguments, reads
 //! files and calls the library crates.
 
-mod atomic;
-mod bench;
-mod compare;
-mod csv_table;
-mod datasets;
-mod eval;
-mod format;
-mod fr;
-mod score;
-mod synth;
-mod train;
+mod commands;
+
+use commands::{bench, compare, datasets, eval, fr, score, synth, train};
 
 use clap::{Parser, Subcommand};
 
-/// mimalloc, keeping freed memory (see `iqa::allocator` for why).
+/// mimalloc, keeping freed memory (see `iqa_cli::runtime` for why).
 #[global_allocator]
-static ALLOCATOR: iqa::allocator::MiMalloc = iqa::allocator::MiMalloc;
+static ALLOCATOR: iqa_cli::runtime::MiMalloc = iqa_cli::runtime::MiMalloc;
 
 /// Image quality assessment: evaluation statistics, datasets and quality models.
 #[derive(Debug, Parser)]
@@ -53,12 +45,8 @@ enum Command {
     Datasets(datasets::DatasetsCommand),
 }
 
-#[allow(unsafe_code)]
 fn main() -> std::process::ExitCode {
-    // SAFETY: the first statement of main; no other thread exists yet.
-    unsafe { iqa::allocator::keep_freed_memory() };
-    // SAFETY: still no other thread.
-    unsafe { iqa::worker_threads::short_spin_waits() };
+    iqa_cli::runtime::setup();
     let cli = Cli::parse();
     let level = match cli.verbose {
         0 => tracing::Level::WARN,

@@ -4,14 +4,14 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use iqa::metrics::{
+use iqa_cli::plot::{ScatterPlot, write_scatter};
+use iqa_metrics::{
     BootstrapOptions, EvalInput, EvalOptions, FitKind, GroupFit, OutlierRule,
     bootstrap_intervals_with_progress, evaluate, evaluate_splits,
 };
-use iqa::plot::{ScatterPlot, write_scatter};
 
-use crate::csv_table::CsvTable;
-use crate::format;
+use super::csv_table::CsvTable;
+use super::format;
 
 /// Arguments of `iqa eval`.
 #[derive(Debug, clap::Args)]

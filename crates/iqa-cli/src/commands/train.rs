@@ -4,15 +4,15 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use iqa::data::{DatabaseKind, Manifest, SplitOptions, SplitSet, reference_disjoint_splits};
-use iqa::metrics::FitKind;
-use iqa::models::hiqa::model_file;
-use iqa::models::parse_device;
-use iqa::train::evaluate::{TestResult, test};
-use iqa::train::protocol::{items_of_types, run_splits};
-use iqa::train::{TrainConfig, TrainData, TrainOptions, Trainer, Variant, model_variant};
+use iqa_data::{DatabaseKind, Manifest, SplitOptions, SplitSet, reference_disjoint_splits};
+use iqa_metrics::FitKind;
+use iqa_models::hiqa::model_file;
+use iqa_models::parse_device;
+use iqa_train::evaluate::{TestResult, test};
+use iqa_train::protocol::{items_of_types, run_splits};
+use iqa_train::{TrainConfig, TrainData, TrainOptions, Trainer, Variant, model_variant};
 
-use crate::datasets::Source;
+use super::datasets::Source;
 
 /// Arguments of `iqa train`.
 #[derive(Debug, clap::Args)]
@@ -294,7 +294,7 @@ pub fn run_test(args: &TestArgs) -> Result<()> {
     }
     let fit: FitKind = args.fit.parse()?;
     let patch = nets.config.patch;
-    let options = iqa::data::patch::PatchOptions {
+    let options = iqa_data::patch::PatchOptions {
         size: patch as u32,
         stride: args.stride.unwrap_or((patch / 2).max(1)) as u32,
         ..Default::default()

@@ -38,7 +38,7 @@ fn iqa(args: &[&str]) -> Output {
 fn fixture() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/crates/iqa-models/tests/fixtures/fr_reference.json"
+        "/../iqa-models/tests/fixtures/fr_reference.json"
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use iqa::data::synth::distortion::{distortion_by_name, distortion_set};
-use iqa::data::synth::{SceneSource, SynthOptions, generate};
-use iqa::synth::MetricLabeller;
+use iqa_data::synth::distortion::{distortion_by_name, distortion_set};
+use iqa_data::synth::{SceneSource, SynthOptions, generate};
+use iqa_train::labeller::MetricLabeller;
 
 /// Arguments of `iqa synth`.
 #[derive(Debug, clap::Args)]

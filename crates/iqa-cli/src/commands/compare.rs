@@ -4,14 +4,14 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use iqa::metrics::{
+use iqa_metrics::{
     CorrelationKind, Correlations, FitKind, OutlierRule, WilliamsTest, compare_correlations,
     fit_logistic, residual_f_test,
 };
 use serde::Serialize;
 
-use crate::csv_table::CsvTable;
-use crate::format;
+use super::csv_table::CsvTable;
+use super::format;
 
 /// Arguments of `iqa compare`.
 #[derive(Debug, clap::Args)]
@@ -42,7 +42,7 @@ struct Comparison {
     predictors: BTreeMap<String, Correlations>,
     williams_plcc: WilliamsTest,
     williams_srocc: WilliamsTest,
-    f_test: iqa::metrics::ResidualFTest,
+    f_test: iqa_metrics::ResidualFTest,
 }
 
 /// Runs `iqa compare`.

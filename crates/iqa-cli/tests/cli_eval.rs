@@ -9,7 +9,7 @@ use serde_json::Value;
 
 const EXAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/examples/data/example_scores.csv"
+    "/../../examples/data/example_scores.csv"
 );
 
 fn iqa(args: &[&str]) -> Output {
@@ -31,7 +31,7 @@ fn json_of(output: &Output) -> Value {
 fn expected() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/crates/iqa-metrics/tests/fixtures/scipy_reference.json"
+        "/../iqa-metrics/tests/fixtures/scipy_reference.json"
     );
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     doc["example"].clone()
@@ -323,7 +323,7 @@ fn splits_are_summarised_by_median_and_mean() {
     };
     let mut values = Vec::new();
     for split in 0..3 {
-        let want = iqa::metrics::srocc(&column("metric_a", split), &column("mos", split)).unwrap();
+        let want = iqa_metrics::srocc(&column("metric_a", split), &column("mos", split)).unwrap();
         let g = per_split[&split.to_string()]["srocc"].as_f64().unwrap();
         assert!((g - want).abs() < 1e-12, "split {split}: {g} vs {want}");
         values.push(want);

@@ -5,14 +5,14 @@
 use anyhow::{Context, Result};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{Optimizer, SGD};
-use iqa::models::hiqa::flops::{discriminator_macs, generator_macs, regressor_macs};
-use iqa::models::hiqa::losses::{
+use iqa_models::hiqa::flops::{discriminator_macs, generator_macs, regressor_macs};
+use iqa_models::hiqa::losses::{
     LossWeights, adversarial_loss, discriminator_loss, generator_loss, pixel_loss, regression_loss,
 };
-use iqa::models::hiqa::losses::{perceptual_loss, quality_loss};
-use iqa::models::hiqa::vgg19::{Vgg19Features, vgg_loss};
-use iqa::models::hiqa::{HiqaConfig, HiqaNetworks, Regressor, RegressorMode, frozen};
-use iqa::models::parse_device;
+use iqa_models::hiqa::losses::{perceptual_loss, quality_loss};
+use iqa_models::hiqa::vgg19::{Vgg19Features, vgg_loss};
+use iqa_models::hiqa::{HiqaConfig, HiqaNetworks, Regressor, RegressorMode, frozen};
+use iqa_models::parse_device;
 
 /// Arguments of `iqa bench`.
 #[derive(Debug, clap::Args)]

@@ -1,6 +1,6 @@
 //! Plain-text tables of evaluation results.
 
-use iqa::metrics::{BootstrapIntervals, Correlations, LogisticFit, SplitSummary};
+use iqa_metrics::{BootstrapIntervals, Correlations, LogisticFit, SplitSummary};
 
 /// The header line of the statistics table.
 pub fn header(with_outliers: bool) -> String {

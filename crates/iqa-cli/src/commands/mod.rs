@@ -1,0 +1,14 @@
+//! The subcommands of `iqa`, one file each, and the helpers they share (CSV columns,
+//! plain-text tables, atomic output files).
+
+pub mod atomic;
+pub mod bench;
+pub mod compare;
+pub mod csv_table;
+pub mod datasets;
+pub mod eval;
+pub mod format;
+pub mod fr;
+pub mod score;
+pub mod synth;
+pub mod train;
