@@ -1,31 +1,53 @@
-//! `iqa fr`, run as a user runs it, on the calibration pairs in `../shared/calibration`.
+//! `iqa fr`, run as a user runs it, on the calibration pairs in
+//! `crates/iqa-models/tests/fixtures/calibration`.
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// The calibration set kept in the repository; fails if it is missing or empty.
 fn calibration() -> PathBuf {
     let dir = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/calibration"
+        "/../iqa-models/tests/fixtures/calibration"
     ));
     assert!(
         dir.join("official.csv").is_file(),
-        "calibration set not found at {}",
+        "calibration set not found: no official.csv in {}",
         dir.display()
     );
+    for kind in ["ref", "dist"] {
+        let pngs = std::fs::read_dir(dir.join(kind)).map_or(0, |entries| {
+            entries
+                .filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png"))
+                })
+                .count()
+        });
+        assert!(
+            pngs > 0,
+            "calibration set incomplete: no PNG images in {}",
+            dir.join(kind).display()
+        );
+    }
     dir
 }
 
+/// The path of a calibration image: the names (`I03.bmp`, as in the fixture) are those of
+/// the TID2013 originals; the repository holds them as PNG with the same stem.
 fn image(kind: &str, name: &str) -> String {
-    calibration()
+    let path = calibration()
         .join(kind)
-        .join(name)
-        .to_str()
-        .unwrap()
-        .to_string()
+        .join(Path::new(name).with_extension("png"));
+    assert!(
+        path.is_file(),
+        "calibration image {} not found",
+        path.display()
+    );
+    path.to_str().unwrap().to_string()
 }
 
 fn iqa(args: &[&str]) -> Output {

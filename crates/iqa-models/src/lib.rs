@@ -29,5 +29,4 @@ pub use error::{ModelError, Result};
 pub use fr::{FullReferenceModel, full_reference_metric, score_images};
 pub use image_tensor::{image_to_tensor, load_image};
 pub use iqa_ops as ops;
-pub use iqa_ops::on_pool;
 pub use nr::{NoReferenceModel, score_whole_image};

@@ -1,32 +1,60 @@
 //! The full-reference metrics on the calibration pairs (TID2013 images in
-//! `../shared/calibration`), against scikit-image / NumPy values from
+//! `fixtures/calibration`), against scikit-image / NumPy values from
 //! `fixtures/gen_fr_reference.py` and against the official values in `official.csv`.
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
 use iqa_models::fr::{Downsample, MsSsim, Psnr, PsnrChannels, Ssim, SsimChannels};
 use iqa_models::{FullReferenceModel, image_to_tensor, load_image};
 use serde_json::Value;
 
+/// The calibration set kept in the repository; fails if it is missing or empty.
 fn calibration() -> PathBuf {
     let dir = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/calibration"
+        "/tests/fixtures/calibration"
     ));
     assert!(
         dir.join("official.csv").is_file(),
-        "calibration set not found at {}",
+        "calibration set not found: no official.csv in {}",
         dir.display()
     );
+    for sub in ["ref", "dist"] {
+        let pngs = std::fs::read_dir(dir.join(sub)).map_or(0, |entries| {
+            entries
+                .filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png"))
+                })
+                .count()
+        });
+        assert!(
+            pngs > 0,
+            "calibration set incomplete: no PNG images in {}",
+            dir.join(sub).display()
+        );
+    }
     dir
+}
+
+/// The image of a pair: the names (`I03.bmp`, as in `official.csv` and the fixture) are
+/// those of the TID2013 originals; the repository holds them as PNG with the same stem.
+fn image_path(dir: &Path, sub: &str, name: &str) -> PathBuf {
+    let path = dir.join(sub).join(Path::new(name).with_extension("png"));
+    assert!(
+        path.is_file(),
+        "calibration image {} not found",
+        path.display()
+    );
+    path
 }
 
 fn pair(name: &str) -> (Tensor, Tensor) {
     let dir = calibration();
     let load = |sub: &str| {
-        let path = dir.join(sub).join(name);
+        let path = image_path(&dir, sub, name);
         image_to_tensor(&load_image(&path).unwrap(), name, &Device::Cpu).unwrap()
     };
     (load("ref"), load("dist"))

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::body::inflate;
 use super::*;
 
 const FIXTURES: [&str; 3] = [

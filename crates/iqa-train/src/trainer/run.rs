@@ -1,0 +1,188 @@
+//! The training loop: batches in their seeded order, a step each, the JSONL log and the
+//! progress bar, validation with the best model kept, checkpoints, and the final report.
+
+use std::path::Path;
+use std::time::Instant;
+
+use iqa_data::PatchBatcher;
+use iqa_metrics::FitKind;
+use iqa_models::hiqa::model_file;
+
+use super::{Losses, Stage, TrainData, TrainOptions, TrainReport, Trainer, files};
+use crate::checkpoint::BestModel;
+use crate::error::{Result, config_error, file_error};
+use crate::log::JsonLog;
+use crate::variant::Variant;
+
+impl Trainer {
+    /// Validation SROCC; saves the best model when it improves.
+    fn validate(&mut self, data: &TrainData, out: &Path) -> Result<Option<(f64, f64)>> {
+        if data.val.is_empty() {
+            return Ok(None);
+        }
+        let result = crate::evaluate::test(
+            &self.nets,
+            self.config.variant,
+            data.manifest,
+            data.val,
+            &self.config.patch_options(),
+            FitKind::None,
+            &self.device,
+        )?;
+        if self.best.is_none_or(|b| result.srocc > b.srocc) {
+            model_file::save_with_metadata(
+                &self.nets,
+                &out.join(files::BEST),
+                false,
+                &self.variant_metadata(),
+            )?;
+            self.best = Some(BestModel {
+                step: self.step,
+                srocc: result.srocc,
+                plcc: result.plcc,
+            });
+        }
+        Ok(Some((result.srocc, result.plcc)))
+    }
+
+    /// Runs (or continues) Algorithm 1 on `data`, writing into `options.out`.
+    pub fn train(&mut self, data: &TrainData, options: &TrainOptions) -> Result<TrainReport> {
+        let out = &options.out;
+        std::fs::create_dir_all(out).map_err(|e| file_error(out, e))?;
+        let state_path = out.join(files::STATE);
+        if options.resume {
+            if !state_path.exists() {
+                return Err(file_error(
+                    &state_path,
+                    "--resume: there is no training state to continue from in this folder",
+                ));
+            }
+            self.restore(&state_path)?;
+            tracing::info!(step = self.step, "resumed");
+        }
+        let config_text = self.config.to_toml()?;
+        let config_path = out.join(files::CONFIG);
+        iqa_data::write_atomic(&config_path, |w| {
+            std::io::Write::write_all(w, config_text.as_bytes()).map_err(|e| {
+                iqa_data::DataError::Io {
+                    path: config_path.clone(),
+                    source: e,
+                }
+            })
+        })?;
+        let variant = self.config.variant;
+        let bs = self.config.batch_size;
+        let mut batcher = PatchBatcher::new(
+            data.manifest,
+            data.train,
+            self.config.patch_options(),
+            self.config.cache_mib << 20,
+            self.device.clone(),
+            self.config.seed,
+        )?;
+        if variant != Variant::Baseline {
+            batcher = batcher.with_references()?;
+        }
+        let per_epoch = batcher.batches_per_epoch(bs) as u64;
+        if per_epoch == 0 {
+            return Err(config_error(
+                "batch_size",
+                format!("{bs} is more than the {} training items", data.train.len()),
+            ));
+        }
+        let mut log = JsonLog::open(&out.join(files::LOG), options.resume.then_some(self.step))?;
+        let total = self.total_steps();
+        let end = options.stop_at.map_or(total, |s| s.min(total));
+        let bar = if options.progress {
+            indicatif::ProgressBar::new(total)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:30}] {pos}/{len} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_position(self.step);
+        let start = Instant::now();
+        let first = self.step;
+        let mut last: Losses = Vec::new();
+        while self.step < end {
+            let epoch = self.step / per_epoch;
+            let index = (self.step % per_epoch) as usize;
+            let batch = batcher.training_batch(epoch, index, bs)?;
+            let stage = self.stage_of(self.step);
+            last = self.train_step(&batch)?;
+            self.step += 1;
+            bar.inc(1);
+            let done = self.step == end;
+            let mut record = None;
+            if self.step % self.config.log_every == 0 || done {
+                let seconds = start.elapsed().as_secs_f64();
+                let rate = (self.step - first) as f64 * bs as f64 / seconds.max(1e-9);
+                let losses: serde_json::Map<String, serde_json::Value> = last
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), (*v).into()))
+                    .collect();
+                bar.set_message(format!(
+                    "{stage:?} {} {rate:.1} patches/s",
+                    last.iter()
+                        .map(|(k, v)| format!("{k} {v:.4}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ));
+                tracing::info!(step = self.step, ?stage, ?last, "step");
+                record = Some(serde_json::json!({
+                    "step": self.step,
+                    "stage": stage,
+                    "losses": losses,
+                    "patches_per_s": rate,
+                    "seconds": seconds,
+                }));
+            }
+            if stage != Stage::Pretrain
+                && (self.step % self.config.validate_every == 0 || done)
+                && let Some((srocc, plcc)) = self.validate(data, out)?
+            {
+                tracing::info!(step = self.step, srocc, plcc, "validation");
+                let r = record
+                    .get_or_insert_with(|| serde_json::json!({"step": self.step, "stage": stage}));
+                r["val_srocc"] = srocc.into();
+                r["val_plcc"] = plcc.into();
+            }
+            if let Some(r) = record {
+                log.write(&r)?;
+            }
+            if self.step % self.config.checkpoint_every == 0 || done {
+                self.checkpoint(out)?;
+            }
+        }
+        bar.finish_and_clear();
+        if self.step == first && self.last_checkpoint.is_none() {
+            self.checkpoint(out)?;
+        }
+        let seconds = start.elapsed().as_secs_f64();
+        let report = TrainReport {
+            variant,
+            steps: self.step,
+            total_steps: total,
+            seconds,
+            patches_per_s: (self.step - first) as f64 * bs as f64 / seconds.max(1e-9),
+            last_losses: last.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            best: self.best,
+            random_vgg: self.vgg.is_some() && self.config.vgg19.path.is_none(),
+            model: out.join(files::MODEL),
+            best_model: self.best.map(|_| out.join(files::BEST)),
+        };
+        let text = serde_json::to_string_pretty(&report).map_err(|e| file_error(out, e))?;
+        let report_path = out.join(files::REPORT);
+        iqa_data::write_atomic(&report_path, |w| {
+            std::io::Write::write_all(w, text.as_bytes()).map_err(|e| iqa_data::DataError::Io {
+                path: report_path.clone(),
+                source: e,
+            })
+        })?;
+        Ok(report)
+    }
+}
