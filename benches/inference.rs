@@ -11,12 +11,13 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::{Optimizer, SGD};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use iqa::models::hiqa::losses::{
-    LossWeights, adversarial_loss, discriminator_loss, generator_loss, perceptual_loss, pixel_loss,
-    quality_loss, regression_loss,
+    LossWeights, adversarial_loss, discriminator_loss, generator_loss, perceptual_loss,
+    perceptual_vgg, pixel_loss, quality_loss, regression_loss, vgg_loss,
 };
-use iqa::models::hiqa::vgg19::{Vgg19Features, vgg_loss};
-use iqa::models::hiqa::{HiqaConfig, HiqaNetworks, Regressor, RegressorMode, frozen};
+use iqa::models::hiqa::{HiqaConfig, HiqaNetworks, Preset, Regressor, RegressorMode};
 use iqa::models::ops::on_pool;
+use iqa::models::vars::frozen;
+use iqa::models::vgg::Vgg;
 
 /// The allocator and setting of the `iqa` binary (see `iqa_cli::runtime`).
 #[global_allocator]
@@ -38,14 +39,14 @@ fn batches(preset: &str) -> Vec<usize> {
 fn hiqa(c: &mut Criterion) {
     let dev = Device::Cpu;
     for preset in ["tiny", "paper"] {
-        let config = HiqaConfig::preset(preset).unwrap();
+        let config = HiqaConfig::preset(Preset::from_name(preset).unwrap());
         let nets = HiqaNetworks::new(&config, RegressorMode::FULL, &dev, 0).unwrap();
-        let vgg = Vgg19Features::random_for_tests(0, &config.vgg_taps, &dev).unwrap();
+        let vgg = Vgg::random(0, &perceptual_vgg(&config.vgg_taps), &dev).unwrap();
         let pre = HiqaNetworks::new(&config, RegressorMode::NO_FUSION, &dev, 1).unwrap();
         let r_pre = Regressor::new(
             &config,
             RegressorMode::NO_FUSION,
-            frozen(&pre.r_vars, &dev).unwrap().pp("r"),
+            frozen(&pre.r_vars, &dev, "R_pre").unwrap().pp("r"),
         )
         .unwrap();
         let weights = LossWeights::default();

@@ -13,8 +13,8 @@ use candle_core::Device;
 use clap::Parser;
 use iqa::data::synth::{SceneSource, SynthOptions, generate};
 use iqa::data::{DatabaseKind, LoadOptions, SplitOptions, reference_disjoint_splits};
-use iqa::models::hiqa::model_file;
-use iqa::models::{image_to_tensor, load_image, score_whole_image};
+use iqa::models::hiqa::{HiqaScorer, Preset};
+use iqa::models::{load_image_tensor, score_image};
 use iqa::train::config::StageSteps;
 use iqa::train::labeller::MetricLabeller;
 use iqa::train::protocol::train_and_test;
@@ -85,7 +85,7 @@ fn main() -> Result<()> {
 
     // 2. The two models. Both get the same number of R updates; Hallucinated-IQA also
     // pre-trains R_pre and trains G and D in the alternating stage.
-    let mut hiqa = TrainConfig::preset("tiny")?;
+    let mut hiqa = TrainConfig::preset(Preset::Tiny);
     hiqa.seed = args.seed;
     hiqa.variant = Variant::Full;
     hiqa.set_steps(StageSteps {
@@ -100,12 +100,13 @@ fn main() -> Result<()> {
     baseline.variant = Variant::Baseline;
 
     let device = Device::Cpu;
+    let progress = iqa_cli::progress::on_stderr(true);
     eprintln!("[2/4] training the baseline BL");
     let bl_dir = args.out.join("baseline");
-    let (bl_run, bl) = train_and_test(&baseline, &manifest, &split, &bl_dir, &device, true)?;
+    let (bl_run, bl) = train_and_test(&baseline, &manifest, &split, &bl_dir, &device, &progress)?;
     eprintln!("[3/4] training Hallucinated-IQA");
     let hiqa_dir = args.out.join("hiqa");
-    let (hiqa_run, full) = train_and_test(&hiqa, &manifest, &split, &hiqa_dir, &device, true)?;
+    let (hiqa_run, full) = train_and_test(&hiqa, &manifest, &split, &hiqa_dir, &device, &progress)?;
 
     println!(
         "Held-out references: {} of {} scenes ({} images); training on the other {} images",
@@ -138,16 +139,10 @@ fn main() -> Result<()> {
     // 3. Score an image with the saved model, as `iqa score --model FILE IMAGE` does.
     eprintln!("[4/4] scoring a held-out image with the saved model");
     let model_path = hiqa_dir.join(files::MODEL);
-    let model = model_file::load(&model_path, &device)?;
+    let model = HiqaScorer::from_file(&model_path, &device)?;
     let item = &manifest.items[split.test[0]];
-    let image = image_to_tensor(&load_image(&item.dist)?, "the image", &device)?;
-    let score = score_whole_image(
-        &model,
-        &image,
-        model.config.patch,
-        model.config.patch / 2,
-        16,
-    )?;
+    let image = load_image_tensor(&item.dist, &device)?;
+    let score = score_image(&model, &image, iqa::models::nr::DEFAULT_BATCH)?;
     println!(
         "\nmodel saved: {}\n{}: predicted {score:.4}, pseudo-MOS {:.4}",
         model_path.display(),

@@ -82,7 +82,7 @@ fn main() -> Result<()> {
             &TrainOptions {
                 out: out.clone(),
                 resume: false,
-                progress: true,
+                progress: iqa_cli::progress::on_stderr(true),
                 stop_at: None,
             },
         )?;

@@ -66,7 +66,7 @@ fn train(
         &TrainOptions {
             out: out.to_path_buf(),
             resume: false,
-            progress: true,
+            progress: iqa_cli::progress::on_stderr(true),
             stop_at: None,
         },
     )?;
@@ -149,7 +149,7 @@ fn main() -> Result<()> {
             Variant::Full,
             &live,
             &split.test,
-            &full.patch_options(),
+            full.test_grid(),
             FitKind::None,
             &device,
         )?;

@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use iqa::data::synth::distortion::distortion_set;
 use iqa::data::synth::{SceneSource, SynthOptions, generate};
 use iqa::data::{DatabaseKind, LoadOptions, Manifest, SplitOptions, reference_disjoint_splits};
+use iqa::models::hiqa::Preset;
 use iqa::models::parse_device;
 use iqa::train::config::StageSteps;
 use iqa::train::labeller::MetricLabeller;
@@ -64,7 +65,7 @@ impl Common {
 
     /// The training configuration of `variant`: the preset's, stage lengths scaled.
     pub fn config(&self, variant: Variant) -> Result<TrainConfig> {
-        let mut c = TrainConfig::preset(&self.preset)?;
+        let mut c = TrainConfig::preset(Preset::from_name(&self.preset)?);
         anyhow::ensure!(
             self.steps > 0.0 && self.steps.is_finite(),
             "--steps {} must be positive",
@@ -81,7 +82,7 @@ impl Common {
         c.vgg19.path = self.vgg19.clone();
         c.vgg19.allow_random = self.vgg19.is_none();
         c.checkpoint_every = c.steps.total();
-        c.validate()?;
+        c.check()?;
         Ok(c)
     }
 
@@ -177,7 +178,7 @@ impl Common {
             &which,
             &self.device()?,
             &out,
-            true,
+            &iqa_cli::progress::on_stderr(true),
         )?)
     }
 }

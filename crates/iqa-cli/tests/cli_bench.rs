@@ -83,5 +83,9 @@ fn bench_json_contract() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("presets: paper, tiny"));
+    let e = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        e.contains("unknown preset `huge`") && e.contains("known: tiny, paper"),
+        "{e}"
+    );
 }

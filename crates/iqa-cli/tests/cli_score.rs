@@ -1,65 +1,185 @@
-//! `iqa score` with a randomly initialised tiny model saved by the library.
+//! `iqa score` with a randomly initialised tiny model saved by the library: the same
+//! scores as `iqa test` on images smaller and much larger than a patch (one whole-image
+//! path), the registry by name, and the oracle refused.
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
 
 use candle_core::Device;
-use iqa_models::hiqa::{HiqaConfig, HiqaNetworks, RegressorMode, model_file};
-use iqa_models::{image_to_tensor, load_image, score_whole_image};
+use iqa_models::hiqa::{HiqaConfig, HiqaNetworks, RegressorMode, Variant, model_file};
 use serde_json::Value;
 
-#[test]
-fn score_images_with_a_saved_model() {
-    let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("tiny.safetensors");
-    let nets =
-        HiqaNetworks::new(&HiqaConfig::tiny(), RegressorMode::FULL, &Device::Cpu, 2).unwrap();
-    model_file::save(&nets, &model, false).unwrap();
-    let img = dir.path().join("a.png");
-    image::RgbImage::from_fn(100, 70, |x, y| {
-        image::Rgb([(x * 2) as u8, (y * 3) as u8, 40])
-    })
-    .save(&img)
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_iqa"))
-        .args([
-            "score",
-            "--model",
-            model.to_str().unwrap(),
-            img.to_str().unwrap(),
-            "--stride",
-            "16",
-            "--json",
-        ])
+fn iqa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iqa"))
+        .args(args)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let expected = score_whole_image(
-        &nets,
-        &image_to_tensor(&load_image(&img).unwrap(), "image", &Device::Cpu).unwrap(),
-        64,
-        16,
-        16,
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+fn stderr(out: &Output) -> String {
+    assert!(!out.status.success(), "expected a failure");
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// A textured RGB image of `w x h`.
+fn image(path: &Path, w: u32, h: u32) {
+    image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([
+            ((x * 7 + y * 3) % 256) as u8,
+            ((x * y) % 251) as u8,
+            ((x ^ y) % 256) as u8,
+        ])
+    })
+    .save(path)
+    .unwrap();
+}
+
+#[test]
+fn score_and_test_agree_on_small_and_large_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tiny.safetensors");
+    let nets =
+        HiqaNetworks::new(&HiqaConfig::tiny(), RegressorMode::FULL, &Device::Cpu, 2).unwrap();
+    model_file::save(&nets, Variant::Full, &model, false, &[]).unwrap();
+    // The tiny preset's patch is 64: one image smaller in both sides, one smaller in one
+    // side only, one many patches wide.
+    let sizes = [(40, 30), (100, 50), (330, 270)];
+    let mut csv = String::from("dist,ref,score,score_std,dist_type,dist_level,ref_id\n");
+    let mut paths = Vec::new();
+    for (k, (w, h)) in sizes.iter().enumerate() {
+        let name = format!("img{k}.png");
+        image(&dir.path().join(&name), *w, *h);
+        csv.push_str(&format!("{name},,{},,,,\n", k as f64 / 2.0));
+        paths.push(dir.path().join(&name));
+    }
+    let manifest = dir.path().join("db.csv");
+    std::fs::write(&manifest, csv).unwrap();
+    let predictions = dir.path().join("predictions.csv");
+    stdout(&iqa(&[
+        "test",
+        "--model",
+        model.to_str().unwrap(),
+        "--db",
+        "manifest",
+        "--root",
+        manifest.to_str().unwrap(),
+        "--predictions",
+        predictions.to_str().unwrap(),
+        "--json",
+    ]));
+    let tested: Vec<f64> = std::fs::read_to_string(&predictions)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(tested.len(), 3);
+    let mut args = vec!["score", "--model", model.to_str().unwrap(), "--json"];
+    args.extend(paths.iter().map(|p| p.to_str().unwrap()));
+    let scored: Vec<f64> = stdout(&iqa(&args))
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["score"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(scored, tested, "iqa score and iqa test disagree");
+    assert!(scored.iter().all(|s| s.is_finite()));
+    // Another batch size changes at most the last bits.
+    let mut args = vec![
+        "score",
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+        "--batch",
+        "3",
+    ];
+    args.extend(paths.iter().map(|p| p.to_str().unwrap()));
+    let rebatched: Vec<f64> = stdout(&iqa(&args))
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["score"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    for (a, b) in rebatched.iter().zip(&scored) {
+        assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "{a} vs {b}");
+    }
+
+    // By name through the registry, with the model file as its weights.
+    let named: Value = serde_json::from_str(
+        stdout(&iqa(&[
+            "score",
+            "--metric",
+            "hallucinated-iqa",
+            "--weights",
+            model.to_str().unwrap(),
+            paths[0].to_str().unwrap(),
+            "--json",
+        ]))
+        .trim(),
     )
     .unwrap();
-    assert!(
-        (v["score"].as_f64().unwrap() - f64::from(expected)).abs() < 1e-5,
-        "{v} vs {expected}"
-    );
-    let bad = Command::new(env!("CARGO_BIN_EXE_iqa"))
-        .args([
-            "score",
-            "--model",
-            img.to_str().unwrap(),
-            img.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("a.png"));
+    assert_eq!(named["metric"], "hallucinated-iqa");
+    assert_eq!(named["score"].as_f64().unwrap(), scored[0]);
+}
+
+#[test]
+fn unusable_models_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("a.png");
+    image(&img, 70, 70);
+    let oracle = dir.path().join("oracle.safetensors");
+    let nets = HiqaNetworks::new(
+        &HiqaConfig::tiny(),
+        RegressorMode::NO_FUSION,
+        &Device::Cpu,
+        2,
+    )
+    .unwrap();
+    model_file::save(&nets, Variant::Oracle, &oracle, false, &[]).unwrap();
+    let e = stderr(&iqa(&[
+        "score",
+        "--model",
+        oracle.to_str().unwrap(),
+        img.to_str().unwrap(),
+    ]));
+    assert!(e.contains("oracle") && e.contains("true reference"), "{e}");
+    // Not a model file: named once.
+    let e = stderr(&iqa(&[
+        "score",
+        "--model",
+        img.to_str().unwrap(),
+        img.to_str().unwrap(),
+    ]));
+    assert!(e.contains("a.png"), "{e}");
+    // Typos get a suggestion; a full-reference metric points to `iqa fr`; weights are asked for.
+    let e = stderr(&iqa(&[
+        "score",
+        "--metric",
+        "halucinated-iqa",
+        img.to_str().unwrap(),
+    ]));
+    assert!(e.contains("did you mean `hallucinated-iqa`"), "{e}");
+    let e = stderr(&iqa(&["score", "--metric", "ssim", img.to_str().unwrap()]));
+    assert!(e.contains("iqa fr"), "{e}");
+    let e = stderr(&iqa(&[
+        "score",
+        "--metric",
+        "hallucinated-iqa",
+        img.to_str().unwrap(),
+    ]));
+    assert!(e.contains("--weights"), "{e}");
 }

@@ -4,7 +4,11 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong when reading a database, a split or an image.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DataError {
+    /// A file could not be written atomically, or an image not decoded.
+    #[error(transparent)]
+    File(#[from] iqa_io::IoError),
     /// A file or folder could not be read or written.
     #[error("`{path}`: {source}")]
     Io {

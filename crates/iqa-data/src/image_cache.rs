@@ -1,9 +1,9 @@
 //! Decoding images for training, and a cache of decoded images bounded by a memory budget
 //! (least recently used first out), shared by the batcher's worker threads.
 //!
-//! Conversions, so that every database yields 8-bit RGB: grayscale is replicated to three
-//! channels, 16-bit samples are scaled to 8 bits (`value / 257`, rounded), and an alpha
-//! channel is dropped (the colour values are used as stored; IQA databases are opaque).
+//! Decoding follows the toolkit's one policy ([`iqa_io::image`]): grayscale is replicated
+//! to three channels, 16-bit samples are scaled to 8 bits, an opaque alpha channel is
+//! dropped and a transparent pixel is an error.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -11,22 +11,13 @@ use std::sync::{Arc, Mutex};
 
 use image::RgbImage;
 
+use crate::Result;
 use crate::patch::pad_to_patch;
-use crate::{DataError, Result};
 
-/// Decodes an image file to 8-bit RGB (see the module documentation for conversions).
+/// Decodes an image file to 8-bit RGB, by the toolkit's one policy
+/// ([`iqa_io::decode_rgb8`]).
 pub fn decode_rgb(path: &Path) -> Result<RgbImage> {
-    let fail = |reason: String| DataError::Image {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let image = image::ImageReader::open(path)
-        .map_err(crate::error::io(path))?
-        .with_guessed_format()
-        .map_err(crate::error::io(path))?
-        .decode()
-        .map_err(|e| fail(e.to_string()))?;
-    Ok(image.to_rgb8())
+    Ok(iqa_io::decode_rgb8(path)?)
 }
 
 /// Decoded (and padded to the patch size) images, kept while they fit the budget.

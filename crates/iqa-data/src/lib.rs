@@ -7,7 +7,6 @@
 //! ([`PatchBatcher`]). With the `synth` feature, synthetic databases ([`synth`]: scenes,
 //! graded distortions with real codecs, pseudo-MOS from a [`Labeller`]).
 
-mod atomic;
 mod batcher;
 pub mod databases;
 mod error;
@@ -22,7 +21,6 @@ pub mod split;
 #[cfg(feature = "synth")]
 pub mod synth;
 
-pub use atomic::write_atomic;
 pub use batcher::{EpochBatches, PatchBatch, PatchBatcher};
 pub use databases::{DatabaseKind, LoadOptions, load};
 pub use error::{DataError, Result};

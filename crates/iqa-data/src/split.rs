@@ -149,7 +149,7 @@ impl SplitSet {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        crate::atomic::write_atomic(path, |out| {
+        iqa_io::write_atomic(path, |out| {
             out.write_all(&json).map_err(crate::error::io(path))
         })?;
         Ok(())

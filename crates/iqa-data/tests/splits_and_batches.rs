@@ -280,7 +280,7 @@ fn bad_images_and_conversions() {
     )
     .unwrap();
     let err = b.epoch(0, 3).unwrap().next().unwrap().unwrap_err();
-    assert!(matches!(err, DataError::Image { .. }), "{err}");
+    assert!(matches!(err, DataError::File(_)), "{err}");
     assert!(err.to_string().contains("d1.png"), "{err}");
 
     // Grayscale, 16-bit and alpha images become 8-bit RGB.
@@ -299,7 +299,9 @@ fn bad_images_and_conversions() {
             .0,
         [255, 10, 0]
     );
-    let rgba = image::RgbaImage::from_fn(1, 1, |_, _| image::Rgba([9, 8, 7, 0]));
+    // Alpha: dropped when every pixel is opaque; a transparent pixel is an error, the same
+    // policy as scoring (the quality of what lies behind it is undefined).
+    let rgba = image::RgbaImage::from_fn(1, 1, |_, _| image::Rgba([9, 8, 7, 255]));
     rgba.save(dir.path().join("a.png")).unwrap();
     assert_eq!(
         decode_rgb(&dir.path().join("a.png"))
@@ -308,9 +310,16 @@ fn bad_images_and_conversions() {
             .0,
         [9, 8, 7]
     );
+    let clear = image::RgbaImage::from_fn(1, 1, |_, _| image::Rgba([9, 8, 7, 0]));
+    clear.save(dir.path().join("clear.png")).unwrap();
+    let err = decode_rgb(&dir.path().join("clear.png")).unwrap_err();
+    assert!(
+        err.to_string().contains("clear.png") && err.to_string().contains("transparent"),
+        "{err}"
+    );
     assert!(matches!(
         decode_rgb(&dir.path().join("none.png")),
-        Err(DataError::Io { .. })
+        Err(DataError::File(_))
     ));
 
     // Bad batcher arguments.

@@ -18,24 +18,26 @@ pub fn parse_device(name: &str) -> Result<Device> {
         Some(rest) => rest
             .strip_prefix(':')
             .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| {
-                ModelError::Config(format!(
-                    "unknown device `{name}`: expected cpu, cuda or cuda:N"
-                ))
-            })?,
-        None => {
-            return Err(ModelError::Config(format!(
-                "unknown device `{name}`: expected cpu, cuda or cuda:N"
-            )));
-        }
+            .ok_or_else(|| unknown(&name))?,
+        None => return Err(unknown(&name)),
     };
     if !cfg!(feature = "cuda") {
-        return Err(ModelError::Config(format!(
-            "device `{name}` asked for, but this build has no CUDA support; rebuild with `--features cuda` on a machine with the CUDA toolkit"
-        )));
+        return Err(ModelError::Device {
+            name,
+            reason: "this build has no CUDA support; rebuild with the `cuda` feature on a machine with the CUDA toolkit".to_string(),
+        });
     }
-    Device::new_cuda(ordinal)
-        .map_err(|e| ModelError::Config(format!("cannot open CUDA device {ordinal}: {e}")))
+    Device::new_cuda(ordinal).map_err(|e| ModelError::Device {
+        name,
+        reason: format!("cannot open it: {e}"),
+    })
+}
+
+fn unknown(name: &str) -> ModelError {
+    ModelError::Device {
+        name: name.to_string(),
+        reason: "unknown; expected cpu, cuda or cuda:N".to_string(),
+    }
 }
 
 #[cfg(test)]

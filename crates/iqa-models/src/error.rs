@@ -2,12 +2,18 @@
 
 use std::path::PathBuf;
 
-/// Everything that can go wrong when loading or running a quality model.
+/// Everything that can go wrong when building, loading or running a quality model.
+/// Messages name the model, file or tensor at fault and what was expected; they name no
+/// command-line option (the command line adds its own).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ModelError {
     /// A tensor operation failed inside candle.
     #[error("tensor operation failed: {0}")]
     Candle(#[from] candle_core::Error),
+    /// An image could not be decoded, or a file not written.
+    #[error(transparent)]
+    File(#[from] iqa_io::IoError),
     /// An input tensor has the wrong rank, channel count or size.
     #[error("{metric}: {tensor} has shape {shape:?}; expected {expected}")]
     BadShape {
@@ -50,28 +56,8 @@ pub enum ModelError {
         /// Why that minimum.
         why: &'static str,
     },
-    /// An image file could not be read or decoded.
-    #[error("cannot read the image `{path}`: {reason}")]
-    Image {
-        /// The file.
-        path: PathBuf,
-        /// What the decoder said.
-        reason: String,
-    },
-    /// An image has transparent pixels, whose quality is undefined.
-    #[error(
-        "{what} has transparent pixels (alpha < 255 at x={x}, y={y}); flatten it onto a background first, quality metrics compare opaque images"
-    )]
-    Transparent {
-        /// The image at fault.
-        what: String,
-        /// Column of the first transparent pixel.
-        x: u32,
-        /// Row of the first transparent pixel.
-        y: u32,
-    },
     /// A weights file is missing or does not hold what the model needs.
-    #[error("{model}: cannot load weights from `{path}`: {reason}\n{help}")]
+    #[error("{model}: cannot load weights from `{path}`: {reason}; it needs {help}")]
     Weights {
         /// The model.
         model: &'static str,
@@ -79,12 +65,96 @@ pub enum ModelError {
         path: PathBuf,
         /// What went wrong.
         reason: String,
-        /// How to obtain suitable weights.
+        /// What weights it needs and how to obtain them.
         help: &'static str,
     },
-    /// An unknown name or bad setting.
-    #[error("{0}")]
-    Config(String),
+    /// A model that needs weights was asked for without them.
+    #[error("{model} needs weights and none were given: {help}")]
+    MissingWeights {
+        /// The model.
+        model: &'static str,
+        /// What weights it needs and how to obtain them.
+        help: &'static str,
+    },
+    /// No model or metric of that name is registered (or no preset, pooling, ...).
+    #[error("unknown {what} `{name}`{}; known: {known}", suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    UnknownName {
+        /// What kind of name (`model`, `full-reference metric`, `preset`, ...).
+        what: &'static str,
+        /// The name given.
+        name: String,
+        /// The closest known name, if one is close.
+        suggestion: Option<&'static str>,
+        /// Every known name, comma-separated.
+        known: String,
+    },
+    /// A registered model of the other kind was asked for (a no-reference model where a
+    /// full-reference metric is needed, or the reverse).
+    #[error("`{name}` is a {kind} model; a {wanted} model is needed here")]
+    WrongKind {
+        /// The model's name.
+        name: &'static str,
+        /// What it is.
+        kind: crate::registry::ModelKind,
+        /// What was needed.
+        wanted: crate::registry::ModelKind,
+    },
+    /// A model file is unreadable or does not hold what its metadata describes.
+    #[error("`{path}`: {reason}")]
+    ModelFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A tensor a file must hold is missing.
+    #[error("`{path}`: tensor `{tensor}` is missing")]
+    MissingTensor {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        tensor: String,
+    },
+    /// A tensor of a file has another shape than the network's.
+    #[error("`{path}`: tensor `{tensor}` has shape {found:?}; the network needs {expected:?}")]
+    TensorShape {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        tensor: String,
+        /// Its shape in the file.
+        found: Vec<usize>,
+        /// The network's shape.
+        expected: Vec<usize>,
+    },
+    /// A model that needs the true reference image (the oracle) was asked to score
+    /// without one.
+    #[error(
+        "{model} needs the true reference image as input, which no-reference scoring does not have; test it on a database with references instead"
+    )]
+    NeedsReference {
+        /// The model (its file, where it came from one).
+        model: String,
+    },
+    /// A setting is out of range or inconsistent.
+    #[error("{field}: {reason}")]
+    InvalidConfig {
+        /// The setting.
+        field: &'static str,
+        /// What is wrong and what is expected.
+        reason: String,
+    },
+    /// A device name is unknown, or the device cannot be opened.
+    #[error("device `{name}`: {reason}")]
+    Device {
+        /// The name given.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A variable map's lock was poisoned by a panic in another thread.
+    #[error("the variables of {0} are unusable: another thread panicked while using them")]
+    Poisoned(&'static str),
 }
 
 /// Result alias of `iqa-models`.

@@ -3,8 +3,10 @@
 //! Image quality models in candle: the full-reference metrics of the [`fr`] module (PSNR,
 //! SSIM, MS-SSIM, DeepWSD) behind the [`FullReferenceModel`] trait, batched on
 //! `N x 3 x H x W` tensors in [0, 1] on any candle device; the Hallucinated-IQA networks
-//! and losses ([`hiqa`]) behind [`NoReferenceModel`] ([`nr`]). The tensor kernels they run
-//! on live in the `iqa-ops` crate (re-exported as [`ops`]).
+//! and losses ([`hiqa`]), scored as a [`NoReferenceModel`] through the one whole-image
+//! path of [`nr`]; one [`registry`] of both kinds by name; the VGG feature extractors
+//! ([`vgg`]) and variable-map copies ([`vars`]) they share. The tensor kernels they run on
+//! live in the `iqa-ops` crate (re-exported as [`ops`]).
 //!
 //! ```
 //! use candle_core::{Device, Tensor};
@@ -23,10 +25,14 @@ pub mod fr;
 pub mod hiqa;
 mod image_tensor;
 pub mod nr;
+pub mod registry;
+pub mod vars;
+pub mod vgg;
 
 pub use device::parse_device;
 pub use error::{ModelError, Result};
-pub use fr::{FullReferenceModel, full_reference_metric, score_images};
-pub use image_tensor::{image_to_tensor, load_image};
+pub use fr::{FullReferenceModel, score_images};
+pub use image_tensor::{image_to_tensor, load_image, load_image_tensor, rgb_to_tensor};
 pub use iqa_ops as ops;
-pub use nr::{NoReferenceModel, score_whole_image};
+pub use nr::{NoReferenceModel, score_image};
+pub use registry::{Direction, ModelInfo, ModelKind, ModelOptions};

@@ -74,7 +74,7 @@ fn scores_worsen_as_noise_grows() {
             .iter()
             .map(|&a| scores(metric.as_ref(), &x, &noisy(&x, a))[0])
             .collect();
-        let worsening = if metric.lower_is_better() {
+        let worsening = if metric.direction().lower_is_better() {
             s[0] < s[1] && s[1] < s[2]
         } else {
             s[0] > s[1] && s[1] > s[2]

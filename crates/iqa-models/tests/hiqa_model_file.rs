@@ -1,12 +1,14 @@
-//! Model files: bit-exact round trip, and errors that name the tensor at fault.
+//! Model files: bit-exact round trip with the variant recorded, scoring through the one
+//! whole-image path, the oracle refused, and errors that name the tensor at fault.
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 use std::collections::HashMap;
 
 use candle_core::{Device, Tensor};
 use iqa_models::hiqa::model_file::{load, save};
-use iqa_models::hiqa::{HiqaConfig, HiqaNetworks, RegressorMode};
-use iqa_models::{NoReferenceModel, score_whole_image};
+use iqa_models::hiqa::{HiqaConfig, HiqaNetworks, HiqaScorer, RegressorMode, Variant};
+use iqa_models::nr::PatchGrid;
+use iqa_models::{ModelError, score_image};
 
 fn tensors(path: &std::path::Path) -> HashMap<String, Tensor> {
     candle_core::safetensors::load(path, &Device::Cpu).unwrap()
@@ -37,13 +39,23 @@ fn round_trip_is_bit_exact() {
     let path = dir.path().join("model.safetensors");
     let nets =
         HiqaNetworks::new(&HiqaConfig::tiny(), RegressorMode::FULL, &Device::Cpu, 3).unwrap();
-    save(&nets, &path, true).unwrap();
-    let back = load(&path, &Device::Cpu).unwrap();
+    save(
+        &nets,
+        Variant::Full,
+        &path,
+        true,
+        &[("trained_steps", "7".into())],
+    )
+    .unwrap();
+    let saved = load(&path, &Device::Cpu).unwrap();
+    let back = saved.networks;
     assert_eq!(back.config, nets.config);
     assert_eq!(back.regressor.mode(), RegressorMode::FULL);
+    assert_eq!(saved.variant, Variant::Full);
+    assert_eq!(saved.metadata["trained_steps"], "7");
     let a = tensors(&path);
     let second = dir.path().join("again.safetensors");
-    save(&back, &second, true).unwrap();
+    save(&back, Variant::Full, &second, true, &[]).unwrap();
     let b = tensors(&second);
     assert_eq!(a.len(), b.len());
     for (name, t) in &a {
@@ -53,10 +65,46 @@ fn round_trip_is_bit_exact() {
         assert_eq!(x, y, "{name}");
     }
     let img = Tensor::rand(0f32, 1f32, (1, 3, 80, 72), &Device::Cpu).unwrap();
-    let s1 = score_whole_image(&nets, &img, 64, 32, 4).unwrap();
-    let s2 = score_whole_image(&back, &img, 64, 32, 4).unwrap();
+    let grid = PatchGrid {
+        size: 64,
+        stride: 32,
+    };
+    let s1 = score_image(
+        &HiqaScorer::new(nets, Variant::Full, grid).unwrap(),
+        &img,
+        4,
+    )
+    .unwrap();
+    let s2 = score_image(
+        &HiqaScorer::from_file(&path, &Device::Cpu).unwrap(),
+        &img,
+        3,
+    )
+    .unwrap();
     assert_eq!(s1, s2);
-    assert_eq!(nets.predict(&img).unwrap().dims(), &[1]);
+    assert!(s1.is_finite());
+}
+
+#[test]
+fn an_oracle_model_is_refused_for_no_reference_scoring() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("oracle.safetensors");
+    let nets = HiqaNetworks::new(
+        &HiqaConfig::tiny(),
+        RegressorMode::NO_FUSION,
+        &Device::Cpu,
+        3,
+    )
+    .unwrap();
+    save(&nets, Variant::Oracle, &path, false, &[]).unwrap();
+    let err = HiqaScorer::from_file(&path, &Device::Cpu).unwrap_err();
+    assert!(matches!(err, ModelError::NeedsReference { .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("oracle.safetensors") && text.contains("true reference"),
+        "{text}"
+    );
+    assert_eq!(text.matches("oracle.safetensors").count(), 1, "{text}");
 }
 
 #[test]
@@ -70,7 +118,7 @@ fn bad_files_name_the_fault() {
         1,
     )
     .unwrap();
-    save(&nets, &path, false).unwrap();
+    save(&nets, Variant::Perceptual, &path, false, &[]).unwrap();
     assert!(load(&path, &Device::Cpu).is_ok());
     let bad = dir.path().join("bad.safetensors");
 

@@ -4,7 +4,7 @@
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{Optimizer, SGD, VarMap};
-use iqa_models::hiqa::{HiqaConfig, HiqaNetworks, RegressorMode};
+use iqa_models::hiqa::{HiqaConfig, HiqaNetworks, Preset, RegressorMode};
 
 fn batch(n: usize, h: usize, w: usize, seed: u64) -> Tensor {
     let data: Vec<f32> = (0..n * 3 * h * w)
@@ -147,8 +147,8 @@ fn modes_and_missing_inputs() {
     let mut bad = HiqaConfig::tiny();
     bad.g_width = 6;
     assert!(HiqaNetworks::new(&bad, RegressorMode::FULL, &Device::Cpu, 0).is_err());
-    assert!(HiqaConfig::preset("huge").is_err());
-    let paper = HiqaConfig::preset("paper").unwrap();
+    assert!(Preset::from_name("huge").is_err());
+    let paper = HiqaConfig::preset(Preset::from_name("paper").unwrap());
     assert_eq!(
         (paper.g_width, paper.g_stacks, paper.g_depth, paper.patch),
         (256, 2, 4, 256)
@@ -184,8 +184,9 @@ fn sgd_steps_reduce_an_l1_loss_on_a_fixed_batch() {
 
 mod losses {
     use super::*;
+    use iqa_models::hiqa::Regressor;
     use iqa_models::hiqa::losses::*;
-    use iqa_models::hiqa::{Regressor, frozen};
+    use iqa_models::vars::frozen;
 
     fn t(v: &[f32]) -> Tensor {
         Tensor::new(v, &Device::Cpu).unwrap()
@@ -263,7 +264,9 @@ mod losses {
         let r_pre = Regressor::new(
             &cfg,
             RegressorMode::NO_FUSION,
-            frozen(&trained.r_vars, &Device::Cpu).unwrap().pp("r"),
+            frozen(&trained.r_vars, &Device::Cpu, "R_pre")
+                .unwrap()
+                .pp("r"),
         )
         .unwrap();
         let x = batch(2, 32, 32, 1);

@@ -5,7 +5,6 @@
 //! atomically, so a checkpoint is never half old, half new.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::path::Path;
 
 use candle_core::{Device, Tensor};
@@ -52,12 +51,7 @@ pub fn save(path: &Path, tensors: &[(String, Tensor)], meta: &StateMeta) -> Resu
     let bytes =
         safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), Some(metadata))
             .map_err(|e| file_error(path, format!("cannot serialise the training state: {e}")))?;
-    iqa_data::write_atomic(path, |w| {
-        w.write_all(&bytes).map_err(|e| iqa_data::DataError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })
-    })?;
+    iqa_io::atomic::write_bytes_atomic(path, &bytes)?;
     Ok(())
 }
 

@@ -5,14 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use iqa_data::patch::{PatchOptions, Rotation};
-use iqa_models::hiqa::HiqaConfig;
 use iqa_models::hiqa::losses::LossWeights;
+use iqa_models::hiqa::{HiqaConfig, Preset, Variant};
+use iqa_models::nr::PatchGrid;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, config_error, file_error};
 use crate::lr::StepDecay;
 use crate::optim::OptimiserConfig;
-use crate::variant::Variant;
 
 /// How many updates each stage of Algorithm 1 runs. The paper trains each stage "until
 /// convergence"; fixed counts make runs comparable and resumable.
@@ -34,6 +34,20 @@ impl StageSteps {
     pub fn total(&self) -> u64 {
         self.pretrain + self.joint + self.regressor
     }
+}
+
+/// Which network's learning-rate schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Schedule {
+    /// G.
+    Generator,
+    /// R.
+    Regressor,
+    /// D.
+    Discriminator,
+    /// R_pre.
+    Pretrain,
 }
 
 /// Learning-rate schedules, one per network (each has its own optimiser).
@@ -91,7 +105,7 @@ pub struct DataSource {
 #[serde(deny_unknown_fields)]
 pub struct TrainConfig {
     /// The preset the defaults came from (`tiny` or `paper`).
-    pub preset: String,
+    pub preset: Preset,
     /// The seed of every random choice: initialisation, batches, augmentation.
     pub seed: u64,
     /// Which model of the ablation ladder (`baseline`, `hallucination-map`, `perceptual`,
@@ -109,8 +123,10 @@ pub struct TrainConfig {
     pub losses: LossWeights,
     /// Augmentation of training patches.
     pub augment: Augment,
-    /// Test-time stride between overlapping patches. Default: half the patch side.
-    pub test_stride: usize,
+    /// Test-time stride between overlapping patches. Absent: half the patch side, computed
+    /// where it is used (so a configuration that changes `network.patch` moves it too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_stride: Option<usize>,
     /// VGG19 for L_v.
     pub vgg19: VggSource,
     /// Log (progress bar, JSONL) every this many steps.
@@ -140,10 +156,11 @@ impl TrainConfig {
     /// synthetic database: R at 0.01 (SGD) learns within a few hundred steps of the tiny
     /// preset; G at 0.01 moves off the identity quickly without blowing up its pixel loss;
     /// D at 0.01. Decay by 0.1 at 70 % of each stage's length.
-    pub fn preset(name: &str) -> Result<TrainConfig> {
-        let network = HiqaConfig::preset(name)?;
-        let (batch_size, steps) = match name {
-            "tiny" => (
+    pub fn preset(preset: Preset) -> TrainConfig {
+        let network = HiqaConfig::preset(preset);
+        let tiny = preset != Preset::Paper;
+        let (batch_size, steps) = match tiny {
+            true => (
                 8,
                 StageSteps {
                     pretrain: 150,
@@ -151,7 +168,7 @@ impl TrainConfig {
                     regressor: 200,
                 },
             ),
-            _ => (
+            false => (
                 32,
                 StageSteps {
                     pretrain: 5_000,
@@ -160,53 +177,67 @@ impl TrainConfig {
                 },
             ),
         };
-        let decay = |base: f64, stage: u64| StepDecay {
-            base,
-            gamma: 0.1,
-            every: (stage * 7 / 10).max(1),
-        };
-        Ok(TrainConfig {
-            preset: name.to_string(),
+        let decay = |base: f64| StepDecay::at_default_point(base, 0.1);
+        TrainConfig {
+            preset,
             seed: 0,
             variant: Variant::Full,
             batch_size,
             steps,
             optimiser: OptimiserConfig::default(),
             lr: LearningRates {
-                generator: decay(0.01, steps.joint),
-                regressor: decay(0.01, steps.joint + steps.regressor),
-                discriminator: decay(0.01, steps.joint),
-                pretrain: decay(0.01, steps.pretrain),
+                generator: decay(0.01),
+                regressor: decay(0.01),
+                discriminator: decay(0.01),
+                pretrain: decay(0.01),
             },
             losses: LossWeights::default(),
             augment: Augment {
                 hflip: true,
                 rotations: vec![Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270],
             },
-            test_stride: network.patch / 2,
+            test_stride: None,
             vgg19: VggSource::default(),
-            log_every: if name == "tiny" { 10 } else { 100 },
-            checkpoint_every: if name == "tiny" { 100 } else { 2_000 },
-            validate_every: if name == "tiny" { 100 } else { 2_000 },
+            log_every: if tiny { 10 } else { 100 },
+            checkpoint_every: if tiny { 100 } else { 2_000 },
+            validate_every: if tiny { 100 } else { 2_000 },
             divergence_limit: 1e4,
             cache_mib: 1024,
             data: None,
             network,
-        })
+        }
     }
 
-    /// Sets the stage lengths and moves each learning-rate decay to 70 % of its
-    /// network's new stage, as the presets place it.
+    /// The learning rate of `schedule` at its network's update `k`: each decays within
+    /// the stages its network is trained in (G and D: the joint stage; R: the joint and
+    /// regressor stages; R_pre: pre-training).
+    pub fn learning_rate(&self, schedule: Schedule, k: u64) -> f64 {
+        let s = self.steps;
+        let (decay, stage) = match schedule {
+            Schedule::Generator => (self.lr.generator, s.joint),
+            Schedule::Discriminator => (self.lr.discriminator, s.joint),
+            Schedule::Regressor => (self.lr.regressor, s.joint + s.regressor),
+            Schedule::Pretrain => (self.lr.pretrain, s.pretrain),
+        };
+        decay.at(k, stage)
+    }
+
+    /// The test-time stride: [`TrainConfig::test_stride`], else half the patch.
+    pub fn test_stride(&self) -> usize {
+        self.test_stride.unwrap_or((self.network.patch / 2).max(1))
+    }
+
+    /// The patch grid of whole-image scores at test time.
+    pub fn test_grid(&self) -> PatchGrid {
+        PatchGrid {
+            size: self.network.patch,
+            stride: self.test_stride(),
+        }
+    }
+
+    /// Sets the stage lengths (decays without an explicit `every` follow them).
     pub fn set_steps(&mut self, steps: StageSteps) {
         self.steps = steps;
-        for (lr, stage) in [
-            (&mut self.lr.generator, steps.joint),
-            (&mut self.lr.discriminator, steps.joint),
-            (&mut self.lr.regressor, steps.joint + steps.regressor),
-            (&mut self.lr.pretrain, steps.pretrain),
-        ] {
-            lr.every = (stage * 7 / 10).max(1);
-        }
     }
 
     /// Parses TOML: the `preset` field (default `paper`) gives the defaults, the file's
@@ -214,8 +245,10 @@ impl TrainConfig {
     pub fn from_toml(text: &str, origin: &Path) -> Result<TrainConfig> {
         let user: toml::Table = toml::from_str(text).map_err(|e| file_error(origin, e))?;
         let preset = match user.get("preset") {
-            None => "paper".to_string(),
-            Some(toml::Value::String(s)) => s.clone(),
+            None => Preset::Paper,
+            Some(toml::Value::String(s)) => {
+                Preset::from_name(s).map_err(|e| file_error(origin, e))?
+            }
             Some(other) => {
                 return Err(file_error(
                     origin,
@@ -223,11 +256,11 @@ impl TrainConfig {
                 ));
             }
         };
-        let defaults = TrainConfig::preset(&preset).map_err(|e| file_error(origin, e))?;
+        let defaults = TrainConfig::preset(preset);
         let mut table = toml::Table::try_from(&defaults).map_err(|e| file_error(origin, e))?;
         merge(&mut table, user);
         let config: TrainConfig = table.try_into().map_err(|e| file_error(origin, e))?;
-        config.validate().map_err(|e| file_error(origin, e))?;
+        config.check().map_err(|e| file_error(origin, e))?;
         Ok(config)
     }
 
@@ -252,16 +285,16 @@ impl TrainConfig {
     pub fn patch_options(&self) -> PatchOptions {
         PatchOptions {
             size: self.network.patch as u32,
-            stride: self.test_stride as u32,
+            stride: self.test_stride() as u32,
             hflip: self.augment.hflip,
             rotations: self.augment.rotations.clone(),
         }
     }
 
     /// Checks every value.
-    pub fn validate(&self) -> Result<()> {
+    pub fn check(&self) -> Result<()> {
         self.network
-            .validate()
+            .check()
             .map_err(|e| config_error("network", e))?;
         if self.batch_size < 2 {
             return Err(config_error(
@@ -275,11 +308,11 @@ impl TrainConfig {
                 "joint + regressor is 0: R would never be trained",
             ));
         }
-        self.optimiser.validate("optimiser")?;
-        self.lr.generator.validate("lr.generator")?;
-        self.lr.regressor.validate("lr.regressor")?;
-        self.lr.discriminator.validate("lr.discriminator")?;
-        self.lr.pretrain.validate("lr.pretrain")?;
+        self.optimiser.check("optimiser")?;
+        self.lr.generator.check("lr.generator")?;
+        self.lr.regressor.check("lr.regressor")?;
+        self.lr.discriminator.check("lr.discriminator")?;
+        self.lr.pretrain.check("lr.pretrain")?;
         let w = &self.losses;
         for (name, v) in [
             ("losses.pixel", w.pixel),
@@ -299,7 +332,7 @@ impl TrainConfig {
             ));
         }
         for (name, v) in [
-            ("test_stride", self.test_stride as u64),
+            ("test_stride", self.test_stride() as u64),
             ("log_every", self.log_every),
             ("checkpoint_every", self.checkpoint_every),
             ("validate_every", self.validate_every),
@@ -334,9 +367,9 @@ mod tests {
 
     #[test]
     fn defaults_round_trip_through_toml() {
-        for preset in ["tiny", "paper"] {
-            let c = TrainConfig::preset(preset).unwrap();
-            c.validate().unwrap();
+        for preset in Preset::NAMED {
+            let c = TrainConfig::preset(preset);
+            c.check().unwrap();
             let text = c.to_toml().unwrap();
             let back = TrainConfig::from_toml(&text, Path::new("x.toml")).unwrap();
             assert_eq!(back, c);
@@ -347,7 +380,7 @@ mod tests {
     fn partial_files_merge_over_the_preset() {
         let text = "preset = \"tiny\"\nvariant = \"baseline\"\n[steps]\njoint = 7\n[network]\nr_width = 12\n";
         let c = TrainConfig::from_toml(text, Path::new("x.toml")).unwrap();
-        let tiny = TrainConfig::preset("tiny").unwrap();
+        let tiny = TrainConfig::preset(Preset::Tiny);
         assert_eq!(c.variant, Variant::Baseline);
         assert_eq!(c.steps.joint, 7);
         assert_eq!(c.steps.pretrain, tiny.steps.pretrain);
@@ -365,6 +398,49 @@ mod tests {
         assert_eq!(
             (data.kind.as_str(), data.root),
             ("live", dir.path().join("live"))
+        );
+    }
+
+    #[test]
+    fn derived_values_follow_what_a_file_changes() {
+        // The decay points and the test stride are not frozen into the defaults: a file that
+        // changes the stage lengths or the patch moves them.
+        let c = TrainConfig::from_toml(
+            "preset = \"tiny\"\n[steps]\njoint = 1000\nregressor = 0\npretrain = 10\n[network]\npatch = 48\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        let base = c.lr.generator.base;
+        assert_eq!(c.learning_rate(Schedule::Generator, 699), base);
+        assert!(c.learning_rate(Schedule::Generator, 700) < base);
+        assert!(c.learning_rate(Schedule::Pretrain, 7) < c.lr.pretrain.base);
+        assert_eq!(c.test_stride(), 24);
+        assert_eq!(
+            c.test_grid(),
+            PatchGrid {
+                size: 48,
+                stride: 24
+            }
+        );
+        // Explicit values stay as written.
+        let c = TrainConfig::from_toml(
+            "preset = \"tiny\"\ntest_stride = 5\n[lr.generator]\nbase = 0.1\ngamma = 0.5\nevery = 3\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.test_stride(), 5);
+        assert_eq!(c.learning_rate(Schedule::Generator, 3), 0.05);
+        // Set in code, too.
+        let mut c = TrainConfig::preset(Preset::Tiny);
+        c.set_steps(StageSteps {
+            pretrain: 10,
+            joint: 100,
+            regressor: 100,
+        });
+        assert!(c.learning_rate(Schedule::Regressor, 140) < c.lr.regressor.base);
+        assert_eq!(
+            c.learning_rate(Schedule::Regressor, 139),
+            c.lr.regressor.base
         );
     }
 

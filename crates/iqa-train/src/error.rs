@@ -4,7 +4,11 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong while training or evaluating a model.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TrainError {
+    /// A file could not be written, or an image not decoded.
+    #[error(transparent)]
+    Io(#[from] iqa_io::IoError),
     /// A network or loss failed (shapes, model files).
     #[error(transparent)]
     Model(#[from] iqa_models::ModelError),

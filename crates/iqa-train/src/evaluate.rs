@@ -1,81 +1,60 @@
-//! The paper's test protocol: each test image is cut into overlapping patches at a fixed
-//! stride, every patch is scored, and the image's score is their mean; then SROCC and
-//! PLCC against the subjective scores, overall and per distortion type.
+//! The paper's test protocol: each test image is scored as the mean over its grid of
+//! overlapping patches (through the one whole-image path of `iqa_models::nr`, which the
+//! `iqa score` command uses too), then SROCC and PLCC against the subjective scores,
+//! overall and per distortion type.
 
 use std::collections::BTreeMap;
 
-use candle_core::{Device, Tensor};
-use iqa_data::patch::PatchOptions;
-use iqa_data::{Manifest, PatchBatcher};
+use candle_core::Device;
+use iqa_data::Manifest;
 use iqa_metrics::{EvalInput, EvalOptions, EvaluationReport, FitKind, GroupFit};
-use iqa_models::hiqa::HiqaNetworks;
+use iqa_models::hiqa::{HiqaNetworks, Variant};
+use iqa_models::load_image_tensor;
+use iqa_models::nr::{DEFAULT_BATCH, PatchGrid, grid_mean};
 use serde::Serialize;
 
-use crate::error::Result;
-use crate::variant::Variant;
+use crate::error::{Result, config_error};
 
-/// Patches scored per forward pass at test time.
-pub const TEST_CHUNK: usize = 64;
-
-/// Scores `distorted` patches (`N x 3 x S x S`) with the networks as `variant` uses them
-/// (the oracle needs the true `reference` patches).
-pub fn predict_patches(
-    nets: &HiqaNetworks,
-    variant: Variant,
-    distorted: &Tensor,
-    reference: Option<&Tensor>,
-) -> Result<Tensor> {
-    let r = &nets.regressor;
-    Ok(match variant {
-        Variant::Baseline => r.forward(distorted, None, None, false)?,
-        Variant::Oracle => {
-            let reference = reference.ok_or_else(|| {
-                crate::error::config_error("variant", "the oracle needs the true references")
-            })?;
-            r.forward(distorted, Some(reference), None, false)?
-        }
-        _ => {
-            let g = nets.generator.forward(distorted, false)?;
-            r.forward(distorted, Some(&g.image), Some(&g.features), false)?
-        }
-    })
-}
-
-/// Whole-image scores of the manifest's items `indices`: the mean patch score over the
-/// test grid of `options` (patch side and stride).
+/// Whole-image scores of the manifest's items `indices` on `grid`, with the networks as
+/// `variant` uses them (the oracle reads each item's true reference too). Images are
+/// decoded one at a time and their patches scored [`DEFAULT_BATCH`] at a time.
 pub fn score_items(
     nets: &HiqaNetworks,
     variant: Variant,
     manifest: &Manifest,
     indices: &[usize],
-    options: &PatchOptions,
+    grid: PatchGrid,
     device: &Device,
 ) -> Result<Vec<f64>> {
-    let mut batcher = PatchBatcher::new(manifest, indices, options.clone(), 0, device.clone(), 0)?;
-    if variant == Variant::Oracle {
-        batcher = batcher.with_references()?;
-    }
     let mut scores = Vec::with_capacity(indices.len());
-    for position in 0..indices.len() {
-        let patches = batcher.test_patches(position)?;
-        let n = patches.distorted.dim(0)?;
-        let mut total = 0.0f64;
-        let mut start = 0;
-        while start < n {
-            let len = TEST_CHUNK.min(n - start);
-            let d = patches.distorted.narrow(0, start, len)?;
-            let r = patches
-                .reference
-                .as_ref()
-                .map(|r| r.narrow(0, start, len))
-                .transpose()?;
-            let s: Vec<f32> = predict_patches(nets, variant, &d, r.as_ref())?
-                .to_dtype(candle_core::DType::F32)?
-                .to_vec1()?;
-            total += s.iter().map(|&v| f64::from(v)).sum::<f64>();
-            start += len;
-        }
-        scores.push(total / n as f64);
+    for &index in indices {
+        let item = manifest.items.get(index).ok_or_else(|| {
+            config_error(
+                "items",
+                format!("item {index} of a database of {}", manifest.items.len()),
+            )
+        })?;
+        let distorted = load_image_tensor(&item.dist, device)?;
+        let score = if variant == Variant::Oracle {
+            let path = item.reference.as_ref().ok_or_else(|| {
+                config_error(
+                    "variant",
+                    format!(
+                        "the oracle needs the true reference of `{}`, which the database does not name",
+                        item.dist.display()
+                    ),
+                )
+            })?;
+            let reference = load_image_tensor(path, device)?;
+            grid_mean(&[&distorted, &reference], grid, DEFAULT_BATCH, |p| {
+                nets.predict(variant, &p[0], Some(&p[1]))
+            })?
+        } else {
+            grid_mean(&[&distorted], grid, DEFAULT_BATCH, |p| {
+                nets.predict(variant, &p[0], None)
+            })?
+        };
+        scores.push(score);
     }
     Ok(scores)
 }
@@ -176,10 +155,10 @@ pub fn test(
     variant: Variant,
     manifest: &Manifest,
     indices: &[usize],
-    options: &PatchOptions,
+    grid: PatchGrid,
     fit: FitKind,
     device: &Device,
 ) -> Result<TestResult> {
-    let predictions = score_items(nets, variant, manifest, indices, options, device)?;
+    let predictions = score_items(nets, variant, manifest, indices, grid, device)?;
     statistics(manifest, indices, &predictions, fit)
 }

@@ -5,8 +5,8 @@ use candle_core::Device;
 use image::{DynamicImage, RgbImage};
 
 use iqa_data::{DataError, Labeller};
-use iqa_models::fr::MetricOptions;
-use iqa_models::{FullReferenceModel, full_reference_metric, score_images};
+use iqa_models::registry::{ModelOptions, full_reference};
+use iqa_models::{FullReferenceModel, score_images};
 
 /// A [`Labeller`] that scores with one full-reference metric on the CPU.
 pub struct MetricLabeller {
@@ -16,7 +16,7 @@ pub struct MetricLabeller {
 impl MetricLabeller {
     /// The metric called `name` (`ms-ssim`, `ssim`, `psnr`, ...), with its default options.
     pub fn new(name: &str) -> iqa_models::Result<MetricLabeller> {
-        let metric = full_reference_metric(name, &MetricOptions::default(), &Device::Cpu)?;
+        let metric = full_reference(name, &ModelOptions::default(), &Device::Cpu)?;
         Ok(MetricLabeller { metric })
     }
 }
@@ -27,7 +27,7 @@ impl Labeller for MetricLabeller {
     }
 
     fn lower_is_better(&self) -> bool {
-        self.metric.lower_is_better()
+        self.metric.direction().lower_is_better()
     }
 
     fn score(&self, reference: &RgbImage, distorted: &RgbImage) -> iqa_data::Result<f64> {

@@ -21,11 +21,12 @@ pub mod labeller;
 mod log;
 pub mod lr;
 pub mod optim;
+pub mod progress;
 pub mod protocol;
 mod trainer;
-pub mod variant;
 
 pub use config::TrainConfig;
 pub use error::{Result, TrainError};
-pub use trainer::{Stage, TrainData, TrainOptions, TrainReport, Trainer, files, model_variant};
-pub use variant::Variant;
+pub use iqa_models::hiqa::{Adversary, Variant};
+pub use progress::{Progress, ProgressHandle};
+pub use trainer::{Stage, TrainData, TrainOptions, TrainReport, Trainer, files};

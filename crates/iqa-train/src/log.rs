@@ -31,13 +31,7 @@ impl JsonLog {
                 })
                 .map(|l| format!("{l}\n"))
                 .collect();
-            iqa_data::write_atomic(path, |w| {
-                w.write_all(kept.as_bytes())
-                    .map_err(|e| iqa_data::DataError::Io {
-                        path: path.to_path_buf(),
-                        source: e,
-                    })
-            })?;
+            iqa_io::atomic::write_bytes_atomic(path, kept.as_bytes())?;
         }
         let file = OpenOptions::new()
             .create(true)

@@ -55,7 +55,7 @@ impl Default for OptimiserConfig {
 
 impl OptimiserConfig {
     /// Checks the ranges.
-    pub fn validate(&self, field: &str) -> Result<()> {
+    pub fn check(&self, field: &str) -> Result<()> {
         let bad = |name: &str, reason: &str| Err(config_error(&format!("{field}.{name}"), reason));
         if !(0.0..1.0).contains(&self.momentum) {
             return bad("momentum", "must be in [0, 1)");
@@ -91,11 +91,11 @@ fn is_trainable(name: &str) -> bool {
 impl Optimiser {
     /// An optimiser over every trainable tensor of `vars`, in name order.
     pub fn new(vars: &VarMap, config: OptimiserConfig) -> Result<Optimiser> {
-        config.validate("optimiser")?;
+        config.check("optimiser")?;
         let data = vars
             .data()
             .lock()
-            .map_err(|_| config_error("optimiser", "the variable map's lock is poisoned"))?;
+            .map_err(|_| iqa_models::ModelError::Poisoned("the networks"))?;
         let mut params: Vec<(String, Var)> = data
             .iter()
             .filter(|(name, _)| is_trainable(name))

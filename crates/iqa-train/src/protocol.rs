@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::config::TrainConfig;
 use crate::error::{Result, config_error};
 use crate::evaluate::{TestResult, test};
+use crate::progress::ProgressHandle;
 use crate::trainer::{TrainData, TrainOptions, TrainReport, Trainer};
 
 /// One split's run.
@@ -93,7 +94,7 @@ pub fn run_splits(
     which: &[usize],
     device: &Device,
     out: &Path,
-    progress: bool,
+    progress: &ProgressHandle,
 ) -> Result<ProtocolReport> {
     if which.is_empty() {
         return Err(config_error("splits", "no split to run"));
@@ -139,7 +140,7 @@ pub fn train_and_test(
     split: &iqa_data::Split,
     out: &Path,
     device: &Device,
-    progress: bool,
+    progress: &ProgressHandle,
 ) -> Result<(TrainReport, TestResult)> {
     let mut trainer = Trainer::new(config, device)?;
     let data = TrainData {
@@ -150,7 +151,7 @@ pub fn train_and_test(
     let options = TrainOptions {
         out: PathBuf::from(out),
         resume: false,
-        progress,
+        progress: progress.clone(),
         stop_at: None,
     };
     let report = trainer.train(&data, &options)?;
@@ -160,7 +161,7 @@ pub fn train_and_test(
         config.variant,
         manifest,
         &split.test,
-        &config.patch_options(),
+        config.test_grid(),
         FitKind::None,
         device,
     )?;
@@ -182,7 +183,7 @@ pub fn cross_database(
         config.variant,
         manifest,
         indices,
-        &config.patch_options(),
+        config.test_grid(),
         FitKind::Logistic5,
         device,
     )

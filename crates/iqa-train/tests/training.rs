@@ -10,8 +10,11 @@ use image::RgbImage;
 use iqa_data::Labeller;
 use iqa_data::synth::{SceneSource, SynthOptions, generate};
 use iqa_data::{DatabaseKind, LoadOptions, Manifest, SplitOptions, reference_disjoint_splits};
+use iqa_models::hiqa::Preset;
 use iqa_train::config::StageSteps;
-use iqa_train::{TrainConfig, TrainData, TrainError, TrainOptions, Trainer, Variant, files};
+use iqa_train::{
+    ProgressHandle, TrainConfig, TrainData, TrainError, TrainOptions, Trainer, Variant, files,
+};
 
 /// PSNR as the pseudo-MOS (the facade's metric labellers live in another crate).
 struct Psnr;
@@ -59,10 +62,10 @@ fn database(dir: &Path, scenes: usize) -> Manifest {
 
 /// The tiny preset shrunk to 32x32 patches, with short stages.
 fn config(variant: Variant, steps: StageSteps) -> TrainConfig {
-    let mut c = TrainConfig::preset("tiny").unwrap();
+    let mut c = TrainConfig::preset(Preset::Tiny);
     c.variant = variant;
     c.network.patch = 32;
-    c.test_stride = 32;
+    c.test_stride = Some(32);
     c.batch_size = 4;
     c.steps = steps;
     c.vgg19.allow_random = true;
@@ -76,7 +79,7 @@ fn options(out: &Path, resume: bool, stop_at: Option<u64>) -> TrainOptions {
     TrainOptions {
         out: out.to_path_buf(),
         resume,
-        progress: false,
+        progress: ProgressHandle::silent(),
         stop_at,
     }
 }
@@ -174,7 +177,14 @@ fn each_stage_trains_only_its_networks() {
     let snapshot = |t: &Trainer, prefix: &str| -> Vec<(String, Vec<f32>)> {
         let out = dir.path().join("snap");
         std::fs::create_dir_all(&out).unwrap();
-        iqa_models::hiqa::model_file::save(t.networks(), &out.join("m.safetensors"), true).unwrap();
+        iqa_models::hiqa::model_file::save(
+            t.networks(),
+            Variant::Full,
+            &out.join("m.safetensors"),
+            true,
+            &[],
+        )
+        .unwrap();
         tensors(&out.join("m.safetensors"))
             .into_iter()
             .filter(|(k, _)| k.starts_with(prefix) && !k.contains("running_"))
@@ -360,7 +370,7 @@ fn short_run_srocc(seed: u64) -> f64 {
         &splits.splits[0],
         &dir.path().join("run"),
         &Device::Cpu,
-        false,
+        &ProgressHandle::silent(),
     )
     .unwrap();
     eprintln!(
@@ -407,8 +417,15 @@ fn every_variant_trains_and_tests() {
             },
         );
         let out = dir.path().join(variant.name());
-        let (report, result) =
-            iqa_train::protocol::train_and_test(&c, &m, &split, &out, &Device::Cpu, false).unwrap();
+        let (report, result) = iqa_train::protocol::train_and_test(
+            &c,
+            &m,
+            &split,
+            &out,
+            &Device::Cpu,
+            &ProgressHandle::silent(),
+        )
+        .unwrap();
         let expected_steps = if variant.uses_perceptual() { 3 } else { 2 };
         assert_eq!(report.steps, expected_steps, "{variant}");
         assert_eq!(result.n, split.test.len());
@@ -418,7 +435,9 @@ fn every_variant_trains_and_tests() {
         );
         // The model file says which variant it is, so `iqa test` tests it the same way.
         assert_eq!(
-            iqa_train::model_variant(&out.join(files::MODEL)).unwrap(),
+            iqa_models::hiqa::model_file::load(&out.join(files::MODEL), &Device::Cpu)
+                .unwrap()
+                .variant,
             variant
         );
     }
@@ -480,7 +499,7 @@ fn the_best_model_by_validation_srocc_is_kept() {
         Variant::Baseline,
         &m,
         &split.val,
-        &c.patch_options(),
+        c.test_grid(),
         iqa_metrics::FitKind::None,
         &Device::Cpu,
     )

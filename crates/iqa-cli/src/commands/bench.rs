@@ -9,10 +9,11 @@ use iqa_models::hiqa::flops::{discriminator_macs, generator_macs, regressor_macs
 use iqa_models::hiqa::losses::{
     LossWeights, adversarial_loss, discriminator_loss, generator_loss, pixel_loss, regression_loss,
 };
-use iqa_models::hiqa::losses::{perceptual_loss, quality_loss};
-use iqa_models::hiqa::vgg19::{Vgg19Features, vgg_loss};
-use iqa_models::hiqa::{HiqaConfig, HiqaNetworks, Regressor, RegressorMode, frozen};
+use iqa_models::hiqa::losses::{perceptual_loss, perceptual_vgg, quality_loss, vgg_loss};
+use iqa_models::hiqa::{HiqaConfig, HiqaNetworks, Preset, Regressor, RegressorMode};
 use iqa_models::parse_device;
+use iqa_models::vars::frozen;
+use iqa_models::vgg::Vgg;
 
 /// Arguments of `iqa bench`.
 #[derive(Debug, clap::Args)]
@@ -70,7 +71,7 @@ fn time(device: &Device, seconds: f64, mut step: impl FnMut() -> Result<()> + Se
 /// Runs `iqa bench`.
 pub fn run(args: &BenchArgs) -> Result<()> {
     let device = parse_device(&args.device)?;
-    let config = HiqaConfig::preset(&args.preset)?;
+    let config = HiqaConfig::preset(Preset::from_name(&args.preset).context("--preset")?);
     let patch = args.patch.unwrap_or(config.patch);
     let batches: Vec<usize> = args
         .batch
@@ -86,12 +87,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let nets = HiqaNetworks::new(&config, RegressorMode::FULL, &device, 0)?;
     // The G step's perceptual terms: VGG19 (random weights: the cost is the same) and a
     // frozen R_pre (a copy of a fresh no-fusion R).
-    let vgg = Vgg19Features::random_for_tests(0, &config.vgg_taps, &device)?;
+    let vgg = Vgg::random(0, &perceptual_vgg(&config.vgg_taps), &device)?;
     let pre = HiqaNetworks::new(&config, RegressorMode::NO_FUSION, &device, 1)?;
     let r_pre = Regressor::new(
         &config,
         RegressorMode::NO_FUSION,
-        frozen(&pre.r_vars, &device)?.pp("r"),
+        frozen(&pre.r_vars, &device, "R_pre")?.pp("r"),
     )?;
     let weights = LossWeights::default();
     let gflop = |macs: u64| 2.0 * macs as f64 / 1e9;

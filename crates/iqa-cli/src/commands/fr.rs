@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use candle_core::Device;
 use indicatif::{ProgressBar, ProgressStyle};
-use iqa_models::fr::{Downsample, MetricOptions};
+use iqa_models::fr::Downsample;
+use iqa_models::registry::{self, ModelKind, ModelOptions};
 use iqa_models::{
-    FullReferenceModel, full_reference_metric, image_to_tensor, load_image, parse_device,
-    score_images,
+    FullReferenceModel, ModelError, image_to_tensor, load_image, parse_device, score_images,
 };
 
 use super::atomic::AtomicFile;
@@ -17,7 +17,7 @@ use super::atomic::AtomicFile;
 /// Arguments of `iqa fr`.
 #[derive(Debug, clap::Args)]
 pub struct FrArgs {
-    /// Metric: psnr, psnr-y, ssim, ssim-rgb, ms-ssim or deepwsd.
+    /// A registered full-reference metric: psnr, psnr-y, ssim, ssim-rgb, ms-ssim, deepwsd.
     #[arg(long)]
     pub metric: String,
     /// Reference (pristine) image.
@@ -69,14 +69,27 @@ pub enum DownsampleArg {
 /// Runs `iqa fr`.
 pub fn run(args: &FrArgs) -> Result<()> {
     let device = parse_device(&args.device)?;
-    let options = MetricOptions {
+    let options = ModelOptions {
         downsample: match args.downsample {
             DownsampleArg::Auto => Downsample::Auto,
             DownsampleArg::Off => Downsample::Off,
         },
-        vgg16: args.vgg16.as_deref(),
+        weights: args.vgg16.as_deref(),
     };
-    let metric = full_reference_metric(&args.metric, &options, &device)?;
+    let metric = match registry::full_reference(&args.metric, &options, &device) {
+        Ok(metric) => metric,
+        Err(e @ ModelError::MissingWeights { .. }) => {
+            return Err(anyhow::Error::new(e).context("give the VGG16 weights with --vgg16 FILE"));
+        }
+        Err(ModelError::WrongKind {
+            name,
+            kind: ModelKind::NoReference,
+            ..
+        }) => {
+            bail!("`{name}` is a no-reference model: score images with `iqa score --metric {name}`")
+        }
+        Err(e) => return Err(e.into()),
+    };
     match (&args.pairs, &args.reference, &args.distorted) {
         (Some(pairs), _, _) => run_pairs(metric.as_ref(), pairs, args, &device),
         (None, Some(reference), Some(distorted)) if args.repeat.is_some() => {
@@ -104,7 +117,7 @@ pub fn run(args: &FrArgs) -> Result<()> {
                     serde_json::json!({ "metric": metric.name(), "score": score })
                 );
             } else {
-                let direction = if metric.lower_is_better() {
+                let direction = if metric.direction().lower_is_better() {
                     "lower"
                 } else {
                     "higher"

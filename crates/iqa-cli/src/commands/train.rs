@@ -4,13 +4,15 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
+use iqa_cli::progress::on_stderr;
 use iqa_data::{DatabaseKind, Manifest, SplitOptions, SplitSet, reference_disjoint_splits};
 use iqa_metrics::FitKind;
-use iqa_models::hiqa::model_file;
+use iqa_models::hiqa::{Preset, model_file};
+use iqa_models::nr::PatchGrid;
 use iqa_models::parse_device;
 use iqa_train::evaluate::{TestResult, test};
 use iqa_train::protocol::{items_of_types, run_splits};
-use iqa_train::{TrainConfig, TrainData, TrainOptions, Trainer, Variant, model_variant};
+use iqa_train::{TrainConfig, TrainData, TrainOptions, Trainer, Variant};
 
 use super::datasets::Source;
 
@@ -104,6 +106,10 @@ pub struct TestArgs {
     /// One JSON object: {"n":..,"srocc":..,"plcc":..,"fit":..,"per_type":{..}}.
     #[arg(long)]
     pub json: bool,
+    /// Also write every tested image's prediction to this CSV (columns `dist`, `score`,
+    /// `dist_type`, `prediction`), for `iqa eval` and `iqa compare`; written atomically.
+    #[arg(long)]
+    pub predictions: Option<PathBuf>,
 }
 
 fn load_db(db: &str, root: &std::path::Path) -> Result<(DatabaseKind, Manifest)> {
@@ -127,7 +133,9 @@ fn print_test(title: &str, r: &TestResult) {
 pub fn run_train(args: &TrainArgs) -> Result<()> {
     let mut config = match &args.config {
         Some(path) => TrainConfig::load(path)?,
-        None => TrainConfig::preset(args.preset.as_deref().unwrap_or("paper"))?,
+        None => TrainConfig::preset(
+            Preset::from_name(args.preset.as_deref().unwrap_or("paper")).context("--preset")?,
+        ),
     };
     if let Some(name) = &args.variant {
         config.variant = Variant::from_name(name).with_context(|| {
@@ -146,7 +154,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     if args.random_vgg {
         config.vgg19.allow_random = true;
     }
-    config.validate()?;
+    config.check()?;
     if args.print_config {
         print!("{}", config.to_toml()?);
         return Ok(());
@@ -189,7 +197,13 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
         }
         let which: Vec<usize> = (0..args.repeats).collect();
         let report = run_splits(
-            &config, &manifest, &splits, &which, &device, &out, !args.json,
+            &config,
+            &manifest,
+            &splits,
+            &which,
+            &device,
+            &out,
+            &on_stderr(!args.json),
         )?;
         if args.json {
             println!("{}", serde_json::to_string(&report)?);
@@ -222,7 +236,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     let options = TrainOptions {
         out: out.clone(),
         resume: args.resume,
-        progress: !args.json,
+        progress: on_stderr(!args.json),
         stop_at: None,
     };
     let report = trainer.train(&data, &options)?;
@@ -232,7 +246,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
         config.variant,
         &manifest,
         &split.test,
-        &config.patch_options(),
+        config.test_grid(),
         FitKind::None,
         &device,
     )?;
@@ -262,9 +276,8 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
 /// Runs `iqa test`.
 pub fn run_test(args: &TestArgs) -> Result<()> {
     let device = parse_device(&args.device)?;
-    let nets = model_file::load(&args.model, &device)
-        .with_context(|| format!("loading the model `{}`", args.model.display()))?;
-    let variant = model_variant(&args.model)?;
+    let saved = model_file::load(&args.model, &device)?;
+    let (nets, variant) = (saved.networks, saved.variant);
     let (_, manifest) = load_db(&args.db, &args.root)?;
     let mut indices = match &args.split {
         Some(path) => {
@@ -293,17 +306,46 @@ pub fn run_test(args: &TestArgs) -> Result<()> {
         }
     }
     let fit: FitKind = args.fit.parse()?;
-    let patch = nets.config.patch;
-    let options = iqa_data::patch::PatchOptions {
-        size: patch as u32,
-        stride: args.stride.unwrap_or((patch / 2).max(1)) as u32,
-        ..Default::default()
+    let grid = match args.stride {
+        Some(stride) => PatchGrid {
+            size: nets.config.patch,
+            stride,
+        },
+        None => PatchGrid::half_overlapping(nets.config.patch),
     };
-    let result = test(&nets, variant, &manifest, &indices, &options, fit, &device)?;
+    let result = test(&nets, variant, &manifest, &indices, grid, fit, &device)?;
+    if let Some(path) = &args.predictions {
+        write_predictions(path, &manifest, &indices, &result.predictions)?;
+    }
     if args.json {
         println!("{}", serde_json::to_string(&result)?);
     } else {
         print_test(&format!("{} ({variant})", args.model.display()), &result);
     }
     Ok(())
+}
+
+/// Writes one row per tested item: its file, its score, its type and the prediction.
+fn write_predictions(
+    path: &std::path::Path,
+    manifest: &Manifest,
+    indices: &[usize],
+    predictions: &[f64],
+) -> Result<()> {
+    iqa_io::write_atomic(path, |file| -> Result<()> {
+        let mut w = csv::Writer::from_writer(file);
+        w.write_record(["dist", "score", "dist_type", "prediction"])?;
+        for (&i, p) in indices.iter().zip(predictions) {
+            let item = &manifest.items[i];
+            w.write_record([
+                item.dist.display().to_string(),
+                item.score.to_string(),
+                item.dist_type.clone().unwrap_or_default(),
+                p.to_string(),
+            ])?;
+        }
+        w.flush()?;
+        Ok(())
+    })
+    .with_context(|| format!("writing the predictions `{}`", path.display()))
 }

@@ -140,7 +140,7 @@ pub fn write_manifest_csv(manifest: &Manifest, path: &Path) -> Result<()> {
         let absolute = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         relative_to(&absolute, &base)
     };
-    crate::atomic::write_atomic(path, |out| {
+    iqa_io::write_atomic(path, |out| {
         let mut w = csv::Writer::from_writer(out);
         let csv_err = |e: csv::Error| DataError::Io {
             path: path.to_path_buf(),
@@ -163,7 +163,7 @@ pub fn write_manifest_csv(manifest: &Manifest, path: &Path) -> Result<()> {
             .map_err(csv_err)?;
         }
         w.flush().map_err(crate::error::io(path))?;
-        Ok(())
+        Ok::<(), DataError>(())
     })?;
     Ok(())
 }

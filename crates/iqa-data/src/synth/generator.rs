@@ -127,9 +127,16 @@ fn resolve_distortions(names: &[String]) -> Result<Vec<Box<dyn Distortion>>> {
 
 /// Writes `image` as PNG to `path` through a temporary file in the same folder.
 fn save_png_atomic(image: &RgbImage, path: &Path) -> Result<()> {
-    crate::atomic::write_atomic(path, |out| {
-        image
-            .write_to(out, image::ImageFormat::Png)
+    use image::ImageEncoder;
+    iqa_io::write_atomic(path, |out| {
+        let (width, height) = image.dimensions();
+        image::codecs::png::PngEncoder::new(out)
+            .write_image(
+                image.as_raw(),
+                width,
+                height,
+                image::ExtendedColorType::Rgb8,
+            )
             .map_err(|e| DataError::Image {
                 path: path.to_path_buf(),
                 reason: format!("cannot encode PNG: {e}"),
@@ -361,7 +368,7 @@ pub fn generate(
         path: json_path.clone(),
         reason: e.to_string(),
     })?;
-    crate::atomic::write_atomic(&json_path, |out| {
+    iqa_io::write_atomic(&json_path, |out| {
         out.write_all(&json).map_err(crate::error::io(&json_path))
     })?;
     Ok(SynthReport {

@@ -8,13 +8,8 @@ use serde_json::Value;
 
 /// The committed fixtures folder.
 pub fn fixtures() -> PathBuf {
-    // This module is also compiled into the root package's CLI tests.
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    if here.ends_with("iqa-data") {
-        here.join("tests/fixtures")
-    } else {
-        here.join("crates/iqa-data/tests/fixtures")
-    }
+    // This module is also compiled into the CLI crate's tests (a sibling crate).
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../iqa-data/tests/fixtures")
 }
 
 /// The values `gen_databases.py` wrote beside its label files.

@@ -14,167 +14,42 @@
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
-use candle_nn::{Conv2dConfig, VarBuilder};
-
-use iqa_ops::activation::Activation;
-use iqa_ops::conv::Conv2d;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::{FullReferenceModel, check_pair};
+use crate::vgg::{Vgg, VggConfig, VggDepth, VggPooling};
 use crate::{ModelError, Result};
 
-/// How to obtain the weights, printed when they are missing.
-const WEIGHTS_HELP: &str = "DeepWSD needs ImageNet VGG16 weights as safetensors with torchvision key names \
-(features.N.weight / features.N.bias). Convert them once with PyTorch (see datasets.md):\n  \
-python3 -c \"import torchvision; from safetensors.torch import save_file; \
-m = torchvision.models.vgg16(weights='IMAGENET1K_V1'); \
-save_file({k: v.contiguous() for k, v in m.state_dict().items() if k.startswith('features.')}, 'vgg16.safetensors')\"\n\
-then pass --vgg16 vgg16.safetensors";
-
-/// VGG16's `features`: convolution indices (torchvision numbering) with their channels;
-/// `None` marks a pooling layer, replaced here by an L2-pool.
-const LAYERS: [Option<(usize, usize, usize)>; 17] = [
-    Some((0, 3, 64)),
-    Some((2, 64, 64)),
-    None,
-    Some((5, 64, 128)),
-    Some((7, 128, 128)),
-    None,
-    Some((10, 128, 256)),
-    Some((12, 256, 256)),
-    Some((14, 256, 256)),
-    None,
-    Some((17, 256, 512)),
-    Some((19, 512, 512)),
-    Some((21, 512, 512)),
-    None,
-    Some((24, 512, 512)),
-    Some((26, 512, 512)),
-    Some((28, 512, 512)),
-];
-
-/// The convolutions after which a stage is tapped (relu1_2, relu2_2, relu3_3, relu4_3, relu5_3).
-const TAPS: [usize; 5] = [2, 7, 14, 21, 28];
-
-/// VGG16 features with L2 pooling, returning the five tapped stages.
-struct VggL2 {
-    convs: Vec<(usize, Conv2d)>,
-}
-
-impl VggL2 {
-    fn new(vb: &VarBuilder) -> Result<Self> {
-        let cfg = Conv2dConfig {
-            padding: 1,
-            ..Default::default()
-        };
-        let convs = LAYERS
-            .iter()
-            .flatten()
-            .map(|&(index, cin, cout)| {
-                Ok((
-                    index,
-                    iqa_ops::conv::conv2d(cin, cout, 3, cfg, vb.pp(format!("features.{index}")))?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(VggL2 { convs })
+/// DeepWSD's backbone: VGG16 with L2 pooling, on the image as given (no ImageNet
+/// normalisation), tapped at relu1_2, relu2_2, relu3_3, relu4_3 and relu5_3.
+fn backbone() -> VggConfig {
+    VggConfig {
+        depth: VggDepth::Vgg16,
+        pooling: VggPooling::L2,
+        taps: vec![3, 8, 15, 22, 29],
+        imagenet_normalise: false,
     }
-
-    /// (1, 3, H, W) -> the five tapped feature maps.
-    fn forward(&self, x: &Tensor) -> Result<Vec<Tensor>> {
-        let mut x = x.clone();
-        let mut taps = Vec::with_capacity(TAPS.len());
-        let mut convs = self.convs.iter();
-        for layer in LAYERS {
-            match layer {
-                Some(_) => {
-                    let Some((index, conv)) = convs.next() else {
-                        break;
-                    };
-                    x = conv.forward_act(&x, Activation::Relu)?;
-                    if TAPS.contains(index) {
-                        taps.push(x.clone());
-                    }
-                }
-                None => x = l2_pool(&x)?,
-            }
-        }
-        Ok(taps)
-    }
-}
-
-/// L2 pooling: sqrt(depthwise conv of x^2 with [1,2,1]^T [1,2,1] / 16, stride 2, pad 1).
-fn l2_pool(x: &Tensor) -> Result<Tensor> {
-    let channels = x.dim(1)?;
-    const TAPS_1D: [f32; 3] = [1.0, 2.0, 1.0];
-    let window: Vec<f32> = TAPS_1D
-        .iter()
-        .flat_map(|a| TAPS_1D.iter().map(move |b| a * b / 16.0))
-        .collect();
-    let kernel: Vec<f32> = (0..channels).flat_map(|_| window.iter().copied()).collect();
-    let kernel = Tensor::from_vec(kernel, (channels, 1, 3, 3), x.device())?.to_dtype(x.dtype())?;
-    Ok(x.sqr()?
-        .conv2d(&kernel, 1, 2, 1, channels)?
-        .affine(1.0, 1e-12)?
-        .sqrt()?)
 }
 
 /// The DeepWSD metric with its VGG16 backbone.
 pub struct DeepWsd {
-    vgg: VggL2,
+    vgg: Vgg,
 }
 
 impl DeepWsd {
     /// Loads VGG16 weights from a safetensors file with torchvision key names.
     pub fn load(path: &Path, device: &Device) -> Result<Self> {
-        let weights_error = |reason: String| ModelError::Weights {
-            model: "deepwsd",
-            path: path.to_path_buf(),
-            reason,
-            help: WEIGHTS_HELP,
-        };
-        let bytes = std::fs::read(path).map_err(|e| weights_error(e.to_string()))?;
-        let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, device)
-            .map_err(|e| weights_error(e.to_string()))?;
-        let vgg = VggL2::new(&vb).map_err(|e| weights_error(e.to_string()))?;
-        Ok(DeepWsd { vgg })
+        Ok(DeepWsd {
+            vgg: Vgg::load(path, &backbone(), "deepwsd", device)?,
+        })
     }
 
     /// Random (He-uniform, seeded) weights: for tests and benchmarks only, the scores mean
     /// nothing.
     pub fn with_random_weights(seed: u64, device: &Device) -> Result<Self> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut tensors = std::collections::HashMap::new();
-        for &(index, cin, cout) in LAYERS.iter().flatten() {
-            let bound = (6.0 / (cin * 9) as f32).sqrt();
-            let weight: Vec<f32> = (0..cout * cin * 9)
-                .map(|_| rng.random_range(-bound..bound))
-                .collect();
-            tensors.insert(
-                format!("features.{index}.weight"),
-                Tensor::from_vec(weight, (cout, cin, 3, 3), device)?,
-            );
-            tensors.insert(
-                format!("features.{index}.bias"),
-                Tensor::zeros(cout, DType::F32, device)?,
-            );
-        }
-        let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
         Ok(DeepWsd {
-            vgg: VggL2::new(&vb)?,
+            vgg: Vgg::random(seed, &backbone(), device)?,
         })
-    }
-
-    /// The error given when no weights file was named.
-    pub fn missing_weights_error() -> ModelError {
-        ModelError::Weights {
-            model: "deepwsd",
-            path: "(none given)".into(),
-            reason: "no VGG16 weights file was given".into(),
-            help: WEIGHTS_HELP,
-        }
     }
 
     /// The raw DeepWSD distance and the downsampling factor of one (1, 3, H, W) pair.
@@ -217,8 +92,8 @@ impl FullReferenceModel for DeepWsd {
         "deepwsd"
     }
 
-    fn lower_is_better(&self) -> bool {
-        true
+    fn direction(&self) -> crate::registry::Direction {
+        crate::registry::Direction::LowerIsBetter
     }
 
     fn predict(&self, reference: &Tensor, distorted: &Tensor) -> Result<Tensor> {
@@ -279,11 +154,14 @@ pub fn stage_distance(
 ) -> Result<(f64, Vec<f64>)> {
     let (c, h, w) = shape;
     if x.len() != c * h * w || y.len() != x.len() || win == 0 {
-        return Err(ModelError::Config(format!(
-            "stage_distance: {} and {} values for a {c}x{h}x{w} map with window {win}",
-            x.len(),
-            y.len()
-        )));
+        return Err(ModelError::InvalidConfig {
+            field: "stage_distance",
+            reason: format!(
+                "{} and {} values for a {c}x{h}x{w} map with window {win}",
+                x.len(),
+                y.len()
+            ),
+        });
     }
     let pad =
         |len: usize| ((len as f64 / win as f64).round_ties_even() as i64) * win as i64 - len as i64;

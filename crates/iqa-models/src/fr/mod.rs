@@ -1,8 +1,8 @@
 //! Full-reference (FR) quality metrics: a reference and a distorted image in, a score out.
 //!
 //! Every metric is a candle computation on `N x 3 x H x W` tensors in [0, 1], batched and
-//! (except DeepWSD's transport step) differentiable, behind [`FullReferenceModel`]. Find one
-//! by name with [`full_reference_metric`].
+//! (except DeepWSD's transport step) differentiable, behind [`FullReferenceModel`]. Build
+//! one by name with [`crate::registry::full_reference`].
 
 mod deepwsd;
 mod filter;
@@ -16,66 +16,21 @@ pub use ms_ssim::MsSsim;
 pub use psnr::{Psnr, PsnrChannels};
 pub use ssim::{Downsample, Ssim, SsimChannels};
 
-use std::path::Path;
-
 use candle_core::{Device, Tensor};
 use image::DynamicImage;
 
+use crate::registry::Direction;
 use crate::{ModelError, Result, image_to_tensor};
 
 /// A full-reference quality metric.
 pub trait FullReferenceModel: Send + Sync {
     /// The metric's name, as on the command line (`ssim`, `ms-ssim`, ...).
     fn name(&self) -> &'static str;
-    /// Whether lower scores mean better quality (true for distances such as DeepWSD).
-    fn lower_is_better(&self) -> bool;
+    /// Which way quality goes (distances such as DeepWSD: lower is better).
+    fn direction(&self) -> Direction;
     /// Scores `N` pairs: `reference` and `distorted` are `N x 3 x H x W` in [0, 1];
     /// returns `N` scores (f32).
     fn predict(&self, reference: &Tensor, distorted: &Tensor) -> Result<Tensor>;
-}
-
-/// The names [`full_reference_metric`] knows.
-pub const FULL_REFERENCE_METRICS: [&str; 6] =
-    ["psnr", "psnr-y", "ssim", "ssim-rgb", "ms-ssim", "deepwsd"];
-
-/// Settings a metric may take when built by name.
-#[derive(Debug, Clone, Default)]
-pub struct MetricOptions<'a> {
-    /// SSIM's automatic downsampling.
-    pub downsample: Downsample,
-    /// DeepWSD's VGG16 weights (safetensors, torchvision key names).
-    pub vgg16: Option<&'a Path>,
-}
-
-/// Builds a metric by name (see [`FULL_REFERENCE_METRICS`]); a typo gets the closest name
-/// suggested.
-pub fn full_reference_metric(
-    name: &str,
-    options: &MetricOptions<'_>,
-    device: &Device,
-) -> Result<Box<dyn FullReferenceModel>> {
-    Ok(match name.to_ascii_lowercase().as_str() {
-        "psnr" => Box::new(Psnr::new(PsnrChannels::Rgb)),
-        "psnr-y" => Box::new(Psnr::new(PsnrChannels::Luma)),
-        "ssim" => Box::new(Ssim::new(SsimChannels::Luma, options.downsample)),
-        "ssim-rgb" => Box::new(Ssim::new(SsimChannels::Rgb, options.downsample)),
-        "ms-ssim" => Box::new(MsSsim::default()),
-        "deepwsd" => match options.vgg16 {
-            Some(path) => Box::new(DeepWsd::load(path, device)?),
-            None => return Err(DeepWsd::missing_weights_error()),
-        },
-        other => {
-            let closest = FULL_REFERENCE_METRICS
-                .iter()
-                .min_by_key(|known| edit_distance(other, known))
-                .copied()
-                .unwrap_or("ssim");
-            return Err(ModelError::Config(format!(
-                "unknown full-reference metric `{other}`; did you mean `{closest}`? Known: {}",
-                FULL_REFERENCE_METRICS.join(", ")
-            )));
-        }
-    })
 }
 
 /// Scores one pair of decoded images on `device`.
@@ -88,10 +43,12 @@ pub fn score_images(
     let r = image_to_tensor(reference, "the reference image", device)?;
     let d = image_to_tensor(distorted, "the distorted image", device)?;
     let scores: Vec<f32> = metric.predict(&r, &d)?.to_vec1()?;
-    scores
-        .first()
-        .copied()
-        .ok_or_else(|| ModelError::Config(format!("{} returned no score", metric.name())))
+    scores.first().copied().ok_or_else(|| ModelError::BadShape {
+        metric: metric.name(),
+        tensor: "the scores",
+        shape: vec![0],
+        expected: "one score for one pair".to_string(),
+    })
 }
 
 /// Checks that both inputs are `N x 3 x H x W` of the same shape and at least
@@ -132,39 +89,4 @@ pub(crate) fn check_pair(
         });
     }
     Ok((n, h, w))
-}
-
-/// Levenshtein distance, for suggesting names.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typos_get_suggestions() {
-        let err = full_reference_metric("msssim", &MetricOptions::default(), &Device::Cpu)
-            .err()
-            .unwrap();
-        assert!(err.to_string().contains("did you mean `ms-ssim`"), "{err}");
-        let err = full_reference_metric("deepwsd", &MetricOptions::default(), &Device::Cpu)
-            .err()
-            .unwrap();
-        assert!(err.to_string().contains("--vgg16"), "{err}");
-    }
 }

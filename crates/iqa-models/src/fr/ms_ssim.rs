@@ -28,8 +28,8 @@ impl FullReferenceModel for MsSsim {
         "ms-ssim"
     }
 
-    fn lower_is_better(&self) -> bool {
-        false
+    fn direction(&self) -> crate::registry::Direction {
+        crate::registry::Direction::HigherIsBetter
     }
 
     fn predict(&self, reference: &Tensor, distorted: &Tensor) -> Result<Tensor> {
@@ -72,5 +72,8 @@ impl FullReferenceModel for MsSsim {
 
 /// The weights are a non-empty constant, so the loop always runs.
 fn unreachable_scales() -> Result<Tensor> {
-    Err(crate::ModelError::Config("MS-SSIM has no scales".into()))
+    Err(crate::ModelError::InvalidConfig {
+        field: "ms-ssim",
+        reason: "no scales".to_string(),
+    })
 }

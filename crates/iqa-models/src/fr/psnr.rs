@@ -43,8 +43,8 @@ impl FullReferenceModel for Psnr {
         }
     }
 
-    fn lower_is_better(&self) -> bool {
-        false
+    fn direction(&self) -> crate::registry::Direction {
+        crate::registry::Direction::HigherIsBetter
     }
 
     fn predict(&self, reference: &Tensor, distorted: &Tensor) -> Result<Tensor> {

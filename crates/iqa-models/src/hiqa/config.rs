@@ -3,11 +3,54 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ModelError;
+
+/// A named set of network sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Preset {
+    /// The paper's sizes (GPU work).
+    Paper,
+    /// The same topology, narrow and shallow: the CPU quick start and the tests.
+    Tiny,
+    /// Sizes set by hand.
+    Custom,
+}
+
+impl Preset {
+    /// The presets a user can start from (not `custom`).
+    pub const NAMED: [Preset; 2] = [Preset::Tiny, Preset::Paper];
+
+    /// The name in configuration files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Paper => "paper",
+            Preset::Tiny => "tiny",
+            Preset::Custom => "custom",
+        }
+    }
+
+    /// The named preset called `name` (`tiny` or `paper`).
+    pub fn from_name(name: &str) -> crate::Result<Preset> {
+        Preset::NAMED
+            .into_iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| crate::registry::unknown("preset", name, &["tiny", "paper"]))
+    }
+}
+
+impl std::fmt::Display for Preset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The sizes of G, R and D.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HiqaConfig {
-    /// Preset name this config started from (`paper`, `tiny` or `custom`).
-    pub preset: String,
+    /// Preset this config started from.
+    pub preset: Preset,
     /// G: channels inside the hourglass stacks. `paper`: 256, the width of the stacked
     /// hourglass networks (Newell et al. 2016) that the figure's G follows.
     pub g_width: usize,
@@ -30,21 +73,21 @@ pub struct HiqaConfig {
     /// Training patch side, pixels. `paper`: 256 (the paper's patches).
     pub patch: usize,
     /// VGG19 ReLU taps of L_v (torchvision indices). `paper`: relu2_2, relu3_4, relu4_4
-    /// (see `vgg19::DEFAULT_TAPS`); `tiny`: relu1_2 only, since the deeper layers cost more
+    /// (see [`super::PERCEPTUAL_TAPS`]); `tiny`: relu1_2 only, since the deeper layers cost more
     /// than the whole tiny G and would make its CPU training step take seconds.
     #[serde(default = "default_taps")]
     pub vgg_taps: Vec<usize>,
 }
 
 fn default_taps() -> Vec<usize> {
-    super::vgg19::DEFAULT_TAPS.to_vec()
+    super::PERCEPTUAL_TAPS.to_vec()
 }
 
 impl HiqaConfig {
     /// As close to the paper's figure and the hourglass literature as the text allows.
     pub fn paper() -> HiqaConfig {
         HiqaConfig {
-            preset: "paper".to_string(),
+            preset: Preset::Paper,
             g_width: 256,
             g_stacks: 2,
             g_depth: 4,
@@ -61,7 +104,7 @@ impl HiqaConfig {
     /// (a training step on 8 patches of 64x64 takes well under a second on 2 cores).
     pub fn tiny() -> HiqaConfig {
         HiqaConfig {
-            preset: "tiny".to_string(),
+            preset: Preset::Tiny,
             g_width: 16,
             g_stacks: 2,
             g_depth: 2,
@@ -74,19 +117,20 @@ impl HiqaConfig {
         }
     }
 
-    /// The preset called `name`.
-    pub fn preset(name: &str) -> crate::Result<HiqaConfig> {
-        match name {
-            "paper" => Ok(HiqaConfig::paper()),
-            "tiny" => Ok(HiqaConfig::tiny()),
-            other => Err(crate::ModelError::Config(format!(
-                "unknown preset `{other}`; presets: paper, tiny"
-            ))),
+    /// The sizes of `preset` (`custom` starts from `tiny`'s).
+    pub fn preset(preset: Preset) -> HiqaConfig {
+        match preset {
+            Preset::Paper => HiqaConfig::paper(),
+            Preset::Tiny => HiqaConfig::tiny(),
+            Preset::Custom => HiqaConfig {
+                preset: Preset::Custom,
+                ..HiqaConfig::tiny()
+            },
         }
     }
 
     /// Checks that every size is usable.
-    pub fn validate(&self) -> crate::Result<()> {
+    pub fn check(&self) -> crate::Result<()> {
         let fields = [
             ("g_width", self.g_width),
             ("g_stacks", self.g_stacks),
@@ -98,15 +142,19 @@ impl HiqaConfig {
             ("patch", self.patch),
         ];
         if let Some((name, _)) = fields.iter().find(|(_, v)| *v == 0) {
-            return Err(crate::ModelError::Config(format!(
-                "{name} must be at least 1"
-            )));
+            return Err(ModelError::InvalidConfig {
+                field: name,
+                reason: "must be at least 1".to_string(),
+            });
         }
         if self.g_width % 4 != 0 || self.g_width < 4 {
-            return Err(crate::ModelError::Config(format!(
-                "g_width {} must be a multiple of 4 (the stem uses g_width / 4 and / 2)",
-                self.g_width
-            )));
+            return Err(ModelError::InvalidConfig {
+                field: "g_width",
+                reason: format!(
+                    "{} must be a multiple of 4 (the stem uses g_width / 4 and / 2)",
+                    self.g_width
+                ),
+            });
         }
         Ok(())
     }

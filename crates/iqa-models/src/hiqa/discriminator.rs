@@ -26,7 +26,7 @@ pub struct Discriminator {
 impl Discriminator {
     /// D with the sizes of `config`, its tensors under `vb`.
     pub fn new(config: &HiqaConfig, vb: VarBuilder) -> Result<Self> {
-        config.validate()?;
+        config.check()?;
         let cfg = Conv2dConfig {
             padding: 1,
             stride: 2,

@@ -56,7 +56,7 @@ pub struct Hallucination {
 impl Generator {
     /// G with the sizes of `config`, its tensors under `vb`.
     pub fn new(config: &HiqaConfig, vb: VarBuilder) -> Result<Self> {
-        config.validate()?;
+        config.check()?;
         let w = config.g_width;
         let stacks = (0..config.g_stacks)
             .map(|k| {

@@ -55,9 +55,10 @@ fn initial(name: &str, dims: &[usize], rng: &mut ChaCha8Rng) -> Vec<f32> {
 
 /// Overwrites every tensor of `varmap` with its seeded initial value.
 pub fn seeded_init(varmap: &VarMap, seed: u64) -> Result<()> {
-    let data = varmap.data().lock().map_err(|_| {
-        crate::ModelError::Config("the variable map's lock is poisoned".to_string())
-    })?;
+    let data = varmap
+        .data()
+        .lock()
+        .map_err(|_| crate::ModelError::Poisoned("a network"))?;
     let mut names: Vec<&String> = data.keys().collect();
     names.sort();
     for name in names {

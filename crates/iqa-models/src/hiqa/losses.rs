@@ -7,7 +7,37 @@
 use candle_core::Tensor;
 
 use super::regressor::Regressor;
-use crate::Result;
+use crate::vgg::{Vgg, VggConfig, VggDepth, VggPooling};
+use crate::{ModelError, Result};
+
+/// The VGG19 ReLU outputs L_v compares by default: relu2_2, relu3_4 and relu4_4
+/// (torchvision indices 8, 17, 26). The paper does not say which layers; these span texture
+/// to structure, the usual perceptual-loss choice, and skip relu5_4, whose 1/16-resolution
+/// maps on 64x64 training patches are 4x4.
+pub const PERCEPTUAL_TAPS: [usize; 3] = [8, 17, 26];
+
+/// The VGG of L_v: VGG19 with max pooling and ImageNet normalisation inside (inputs in
+/// [0, 1]), tapped at `taps`.
+pub fn perceptual_vgg(taps: &[usize]) -> VggConfig {
+    VggConfig {
+        depth: VggDepth::Vgg19,
+        pooling: VggPooling::Max,
+        taps: taps.to_vec(),
+        imagenet_normalise: true,
+    }
+}
+
+/// L_v: the VGG19 feature distance between the hallucination and the true reference (the
+/// reference side detached).
+pub fn vgg_loss(vgg: &Vgg, hallucinated: &Tensor, reference: &Tensor) -> Result<Tensor> {
+    let fake = vgg.forward(hallucinated)?;
+    let real: Vec<Tensor> = vgg
+        .forward(reference)?
+        .into_iter()
+        .map(|t| t.detach())
+        .collect();
+    feature_distance(&fake, &real)
+}
 
 /// softplus(x) = log(1 + e^x), stably: max(x, 0) + log(1 + e^-|x|).
 fn softplus(x: &Tensor) -> Result<Tensor> {
@@ -24,11 +54,14 @@ pub fn pixel_loss(hallucinated: &Tensor, reference: &Tensor) -> Result<Tensor> {
 /// ||phi_k(a) - phi_k(b)||^2 / (C_k H_k W_k), averaged over the batch.
 pub fn feature_distance(a: &[Tensor], b: &[Tensor]) -> Result<Tensor> {
     if a.len() != b.len() || a.is_empty() {
-        return Err(crate::ModelError::Config(format!(
-            "feature distance: {} and {} layers (need the same, at least one)",
-            a.len(),
-            b.len()
-        )));
+        return Err(ModelError::InvalidConfig {
+            field: "feature distance",
+            reason: format!(
+                "{} and {} layers (need the same number, at least one)",
+                a.len(),
+                b.len()
+            ),
+        });
     }
     let mut total: Option<Tensor> = None;
     for (x, y) in a.iter().zip(b) {
@@ -38,7 +71,10 @@ pub fn feature_distance(a: &[Tensor], b: &[Tensor]) -> Result<Tensor> {
             None => d,
         });
     }
-    total.ok_or_else(|| crate::ModelError::Config("no layers".to_string()))
+    total.ok_or(ModelError::InvalidConfig {
+        field: "feature distance",
+        reason: "no layers".to_string(),
+    })
 }
 
 /// L_q: the distance between the stage features of the frozen, pre-trained R_pre (no

@@ -12,29 +12,20 @@ mod init;
 pub mod losses;
 pub mod model_file;
 mod regressor;
-pub mod vgg19;
+mod scorer;
+mod variant;
 
-use candle_core::{DType, Device};
+use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 
-pub use config::HiqaConfig;
+pub use config::{HiqaConfig, Preset};
 pub use discriminator::Discriminator;
 pub use generator::{Generator, Hallucination};
 pub use init::seeded_init;
+pub use losses::PERCEPTUAL_TAPS;
 pub use regressor::{Regressor, RegressorMode};
-
-/// A `VarBuilder` over detached copies of `vars`' tensors: a network built from it is
-/// frozen (constant tensors, no gradients), as R_pre and VGG19 must be.
-pub fn frozen(vars: &VarMap, device: &Device) -> crate::Result<VarBuilder<'static>> {
-    let data = vars.data().lock().map_err(|_| {
-        crate::ModelError::Config("the variable map's lock is poisoned".to_string())
-    })?;
-    let tensors: std::collections::HashMap<String, candle_core::Tensor> = data
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_tensor().detach()))
-        .collect();
-    Ok(VarBuilder::from_tensors(tensors, DType::F32, device))
-}
+pub use scorer::HiqaScorer;
+pub use variant::{Adversary, Variant};
 
 /// G, R and D with their variables, one `VarMap` each (each network has its own optimiser
 /// in Algorithm 1). Tensor names: `g.*`, `r.*`, `d.*`.
@@ -93,19 +84,29 @@ impl std::fmt::Debug for HiqaNetworks {
     }
 }
 
-impl crate::nr::NoReferenceModel for HiqaNetworks {
-    fn name(&self) -> String {
-        format!("hallucinated-iqa ({})", self.config.preset)
-    }
-
-    /// G then R in inference mode (R alone in the baseline mode).
-    fn predict(&self, distorted: &candle_core::Tensor) -> crate::Result<candle_core::Tensor> {
-        let mode = self.regressor.mode();
-        if !mode.discrepancy && !mode.fusion {
-            return self.regressor.forward(distorted, None, None, false);
+impl HiqaNetworks {
+    /// Scores of `distorted` patches (`N x 3 x S x S`) with the networks as `variant` uses
+    /// them at test time (inference mode): R alone for the baseline, R on the true
+    /// `reference` for the oracle (which needs it), G then R otherwise. `N` scores.
+    pub fn predict(
+        &self,
+        variant: Variant,
+        distorted: &Tensor,
+        reference: Option<&Tensor>,
+    ) -> crate::Result<Tensor> {
+        let r = &self.regressor;
+        match variant {
+            Variant::Baseline => r.forward(distorted, None, None, false),
+            Variant::Oracle => {
+                let reference = reference.ok_or_else(|| crate::ModelError::NeedsReference {
+                    model: "the oracle variant".to_string(),
+                })?;
+                r.forward(distorted, Some(reference), None, false)
+            }
+            _ => {
+                let g = self.generator.forward(distorted, false)?;
+                r.forward(distorted, Some(&g.image), Some(&g.features), false)
+            }
         }
-        let g = self.generator.forward(distorted, false)?;
-        self.regressor
-            .forward(distorted, Some(&g.image), Some(&g.features), false)
     }
 }

@@ -1,101 +1,92 @@
 //! Model files: one safetensors file holding G and R (and D when saved for training),
-//! tensor names `g.*`, `r.*`, `d.*`, with the configuration and R's mode as JSON in the
-//! header metadata, so that loading needs nothing else. Loading checks every tensor's name
-//! and shape and names each mismatch.
+//! tensor names `g.*`, `r.*`, `d.*`, with the configuration, R's mode and the variant as
+//! JSON in the header metadata, so that loading needs nothing else. Loading checks every
+//! tensor's name and shape and names each mismatch. Written atomically.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{Device, Tensor};
-use candle_nn::VarMap;
 
-use super::{HiqaConfig, HiqaNetworks, RegressorMode};
-use crate::{ModelError, Result};
+use super::{HiqaConfig, HiqaNetworks, RegressorMode, Variant};
+use crate::{ModelError, Result, vars};
 
 const FORMAT: &str = "iqa-hallucinated-iqa";
 
+/// Metadata keys the file format itself uses; extra entries may not take them.
+const RESERVED: [&str; 4] = ["format", "config", "mode", "variant"];
+
 fn file_error(path: &Path, reason: impl Into<String>) -> ModelError {
-    ModelError::Config(format!("`{}`: {}", path.display(), reason.into()))
+    ModelError::ModelFile {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
 }
 
-/// Writes the networks to `path` (atomically: a temporary file renamed into place);
-/// D is included when `with_discriminator`.
-pub fn save(nets: &HiqaNetworks, path: &Path, with_discriminator: bool) -> Result<()> {
-    save_with_metadata(nets, path, with_discriminator, &[])
+/// A model read from a file: the networks, the variant they were trained as, and the
+/// other metadata entries (for example `trained_steps`).
+#[derive(Debug)]
+pub struct SavedModel {
+    /// G, R and D (D freshly initialised when the file has none).
+    pub networks: HiqaNetworks,
+    /// The variant of the ablation ladder (or the oracle) the networks were trained as.
+    pub variant: Variant,
+    /// Every metadata entry of the file.
+    pub metadata: HashMap<String, String>,
 }
 
-/// [`save`] with extra metadata entries (e.g. the training variant); the entries
-/// `format`, `config` and `mode` are reserved.
-pub fn save_with_metadata(
+/// Writes the networks, trained as `variant`, to `path` (atomically); D is included when
+/// `with_discriminator`; `extra` metadata entries are added (the reserved keys `format`,
+/// `config`, `mode` and `variant` are ignored there).
+pub fn save(
     nets: &HiqaNetworks,
+    variant: Variant,
     path: &Path,
     with_discriminator: bool,
     extra: &[(&str, String)],
 ) -> Result<()> {
-    let mut tensors: Vec<(String, Tensor)> = Vec::new();
-    let mut maps = vec![&nets.g_vars, &nets.r_vars];
+    let mut tensors = vars::named_tensors(&nets.g_vars, "", "G")?;
+    tensors.extend(vars::named_tensors(&nets.r_vars, "", "R")?);
     if with_discriminator {
-        maps.push(&nets.d_vars);
-    }
-    for map in maps {
-        let data = map
-            .data()
-            .lock()
-            .map_err(|_| ModelError::Config("a variable map's lock is poisoned".to_string()))?;
-        for (name, var) in data.iter() {
-            tensors.push((name.clone(), var.as_tensor().clone()));
-        }
+        tensors.extend(vars::named_tensors(&nets.d_vars, "", "D")?);
     }
     tensors.sort_by(|a, b| a.0.cmp(&b.0));
+    let json = |what: &str, value: Result<String, serde_json::Error>| {
+        value.map_err(|e| file_error(path, format!("cannot describe its {what}: {e}")))
+    };
     let mut metadata = HashMap::from([
         ("format".to_string(), FORMAT.to_string()),
         (
             "config".to_string(),
-            serde_json::to_string(&nets.config).map_err(|e| file_error(path, e.to_string()))?,
+            json("configuration", serde_json::to_string(&nets.config))?,
         ),
         (
             "mode".to_string(),
-            serde_json::to_string(&nets.regressor.mode())
-                .map_err(|e| file_error(path, e.to_string()))?,
+            json("mode", serde_json::to_string(&nets.regressor.mode()))?,
         ),
+        ("variant".to_string(), variant.name().to_string()),
     ]);
     for (key, value) in extra {
-        if !metadata.contains_key(*key) {
+        if !RESERVED.contains(key) {
             metadata.insert((*key).to_string(), value.clone());
         }
     }
     let bytes =
         safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), Some(metadata))
-            .map_err(|e| file_error(path, format!("cannot serialise: {e}")))?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let tmp = dir.join(format!(
-        ".{}.partial",
-        path.file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default()
-    ));
-    std::fs::write(&tmp, bytes).map_err(|e| file_error(&tmp, e.to_string()))?;
-    std::fs::rename(&tmp, path).map_err(|e| file_error(path, e.to_string()))?;
+            .map_err(|e| file_error(path, format!("cannot serialise the networks: {e}")))?;
+    iqa_io::atomic::write_bytes_atomic(path, &bytes)?;
     Ok(())
 }
 
-/// The header metadata of a model file (`format`, `config`, `mode` and any extra
+/// The header metadata of a model file (`format`, `config`, `mode`, `variant` and any extra
 /// entries), without reading its tensors.
 pub fn metadata(path: &Path) -> Result<HashMap<String, String>> {
-    let bytes = std::fs::read(path).map_err(|e| file_error(path, e.to_string()))?;
-    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes)
-        .map_err(|e| file_error(path, format!("not a safetensors file: {e}")))?;
-    Ok(header.metadata().clone().unwrap_or_default())
+    let bytes = std::fs::read(path).map_err(|e| file_error(path, format!("cannot read: {e}")))?;
+    header(&bytes, path)
 }
 
-/// Reads a model file: builds the networks its metadata describes on `device` and fills
-/// them with its tensors. D is filled when the file has it (else left freshly initialised).
-pub fn load(path: &Path, device: &Device) -> Result<HiqaNetworks> {
-    let bytes = std::fs::read(path).map_err(|e| file_error(path, e.to_string()))?;
-    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes)
+fn header(bytes: &[u8], path: &Path) -> Result<HashMap<String, String>> {
+    let (_, header) = safetensors::SafeTensors::read_metadata(bytes)
         .map_err(|e| file_error(path, format!("not a safetensors file: {e}")))?;
     let meta = header.metadata().clone().unwrap_or_default();
     if meta.get("format").map(String::as_str) != Some(FORMAT) {
@@ -106,6 +97,30 @@ pub fn load(path: &Path, device: &Device) -> Result<HiqaNetworks> {
             ),
         ));
     }
+    Ok(meta)
+}
+
+/// The variant the metadata records; files without one (written before the variant was
+/// recorded) are read by R's mode: no discrepancy map is the baseline, fusion the full
+/// model, a map without fusion a rung of the ladder in between (never the oracle, which
+/// always recorded its variant).
+fn variant_of(meta: &HashMap<String, String>, mode: RegressorMode, path: &Path) -> Result<Variant> {
+    if let Some(name) = meta.get("variant") {
+        return Variant::from_name(name)
+            .ok_or_else(|| file_error(path, format!("unknown variant `{name}` in its metadata")));
+    }
+    Ok(match (mode.discrepancy, mode.fusion) {
+        (false, _) => Variant::Baseline,
+        (true, false) => Variant::IqaAdversarial,
+        (true, true) => Variant::Full,
+    })
+}
+
+/// Reads a model file: builds the networks its metadata describes on `device` and fills
+/// them with its tensors. D is filled when the file has it (else left freshly initialised).
+pub fn load(path: &Path, device: &Device) -> Result<SavedModel> {
+    let bytes = std::fs::read(path).map_err(|e| file_error(path, format!("cannot read: {e}")))?;
+    let meta = header(&bytes, path)?;
     let field = |k: &str| {
         meta.get(k)
             .ok_or_else(|| file_error(path, format!("metadata lacks `{k}`")))
@@ -114,39 +129,16 @@ pub fn load(path: &Path, device: &Device) -> Result<HiqaNetworks> {
         .map_err(|e| file_error(path, format!("metadata `config`: {e}")))?;
     let mode: RegressorMode = serde_json::from_str(field("mode")?)
         .map_err(|e| file_error(path, format!("metadata `mode`: {e}")))?;
+    let variant = variant_of(&meta, mode, path)?;
     let nets = HiqaNetworks::new(&config, mode, device, 0)?;
-    let stored = candle_core::safetensors::load_buffer(&bytes, device)
-        .map_err(|e| file_error(path, format!("cannot read tensors: {e}")))?;
-    let has_d = stored.keys().any(|k| k.starts_with("d."));
-    let mut expected = Vec::new();
-    let mut maps: Vec<&VarMap> = vec![&nets.g_vars, &nets.r_vars];
-    if has_d {
-        maps.push(&nets.d_vars);
+    let stored: HashMap<String, Tensor> = candle_core::safetensors::load_buffer(&bytes, device)
+        .map_err(|e| file_error(path, format!("cannot read its tensors: {e}")))?;
+    let mut used = vars::load_into(&nets.g_vars, "", &stored, path, "G")?;
+    used.extend(vars::load_into(&nets.r_vars, "", &stored, path, "R")?);
+    if stored.keys().any(|k| k.starts_with("d.")) {
+        used.extend(vars::load_into(&nets.d_vars, "", &stored, path, "D")?);
     }
-    for map in maps {
-        let data = map
-            .data()
-            .lock()
-            .map_err(|_| ModelError::Config("a variable map's lock is poisoned".to_string()))?;
-        for (name, var) in data.iter() {
-            expected.push(name.clone());
-            let tensor = stored
-                .get(name)
-                .ok_or_else(|| file_error(path, format!("tensor `{name}` is missing")))?;
-            if tensor.dims() != var.dims() {
-                return Err(file_error(
-                    path,
-                    format!(
-                        "tensor `{name}` has shape {:?}; the configuration needs {:?}",
-                        tensor.dims(),
-                        var.dims()
-                    ),
-                ));
-            }
-            var.set(&tensor.to_dtype(var.dtype())?)?;
-        }
-    }
-    let mut extra: Vec<&String> = stored.keys().filter(|k| !expected.contains(k)).collect();
+    let mut extra: Vec<&String> = stored.keys().filter(|k| !used.contains(k)).collect();
     extra.sort();
     if let Some(first) = extra.first() {
         return Err(file_error(
@@ -157,5 +149,9 @@ pub fn load(path: &Path, device: &Device) -> Result<HiqaNetworks> {
             ),
         ));
     }
-    Ok(nets)
+    Ok(SavedModel {
+        networks: nets,
+        variant,
+        metadata: meta,
+    })
 }

@@ -54,7 +54,7 @@ pub struct Regressor {
 impl Regressor {
     /// R with the sizes of `config` in `mode`, its tensors under `vb`.
     pub fn new(config: &HiqaConfig, mode: RegressorMode, vb: VarBuilder) -> Result<Self> {
-        config.validate()?;
+        config.check()?;
         let c = config.r_width;
         let stem = |vb: VarBuilder| -> Result<(ConvBnRelu, BasicBlock)> {
             Ok((
@@ -123,10 +123,9 @@ impl Regressor {
         let (conv, res) = &self.stem_image;
         let mut x = res.forward(&conv.forward(distorted, train)?, train)?;
         if let Some((conv, res)) = &self.stem_map {
-            let reference = reference.ok_or_else(|| {
-                crate::ModelError::Config(
-                    "R uses the discrepancy map: give it a reference estimate".to_string(),
-                )
+            let reference = reference.ok_or_else(|| crate::ModelError::InvalidConfig {
+                field: "regressor input",
+                reason: "R uses the discrepancy map: give it a reference estimate".to_string(),
             })?;
             let map = (distorted - reference)?.abs()?;
             x = (x + res.forward(&conv.forward(&map, train)?, train)?)?;
@@ -175,11 +174,15 @@ impl Regressor {
         let maps = self.feature_maps(distorted, reference, train)?;
         let last = maps
             .last()
-            .ok_or_else(|| crate::ModelError::Config("R has no stages".to_string()))?;
+            .ok_or_else(|| crate::ModelError::InvalidConfig {
+                field: "regressor",
+                reason: "R has no stages".to_string(),
+            })?;
         let mut pooled = last.mean(D::Minus1)?.mean(D::Minus1)?;
         if let Some(project) = &self.project {
-            let g = g_features.ok_or_else(|| {
-                crate::ModelError::Config("R fuses G's features: give them".to_string())
+            let g = g_features.ok_or_else(|| crate::ModelError::InvalidConfig {
+                field: "regressor input",
+                reason: "R fuses G's features: give them".to_string(),
             })?;
             let g = project.forward(&g.mean(D::Minus1)?.mean(D::Minus1)?)?;
             pooled = Tensor::cat(&[&pooled, &g], 1)?;

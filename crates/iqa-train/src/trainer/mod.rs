@@ -22,17 +22,16 @@ use std::path::PathBuf;
 use candle_core::{DType, Device};
 use candle_nn::VarMap;
 use iqa_data::Manifest;
-use iqa_models::hiqa::vgg19::Vgg19Features;
-use iqa_models::hiqa::{HiqaNetworks, Regressor, RegressorMode, seeded_init};
+use iqa_models::hiqa::losses::perceptual_vgg;
+use iqa_models::hiqa::{HiqaNetworks, Regressor, RegressorMode, Variant, seeded_init};
+use iqa_models::vgg::Vgg;
 use serde::Serialize;
 
 use crate::checkpoint::BestModel;
 use crate::config::TrainConfig;
 use crate::error::{Result, config_error};
 use crate::optim::Optimiser;
-use crate::variant::Variant;
-
-pub use state::model_variant;
+use crate::progress::ProgressHandle;
 
 /// The file names inside a run's output folder.
 pub mod files {
@@ -80,8 +79,8 @@ pub struct TrainOptions {
     pub out: PathBuf,
     /// Continue from the folder's training state instead of starting afresh.
     pub resume: bool,
-    /// Show a progress bar on stderr.
-    pub progress: bool,
+    /// Where progress is reported (nowhere by default).
+    pub progress: ProgressHandle,
     /// Stop once this many steps are done in total (the run can be resumed later).
     pub stop_at: Option<u64>,
 }
@@ -119,7 +118,7 @@ pub struct Trainer {
     pre_vars: VarMap,
     pre: Regressor,
     pre_frozen: Option<Regressor>,
-    vgg: Option<Vgg19Features>,
+    vgg: Option<Vgg>,
     g_opt: Optimiser,
     r_opt: Optimiser,
     d_opt: Optimiser,
@@ -143,7 +142,7 @@ type Losses = Vec<(&'static str, f64)>;
 impl Trainer {
     /// Fresh networks for `config` on `device`.
     pub fn new(config: &TrainConfig, device: &Device) -> Result<Trainer> {
-        config.validate()?;
+        config.check()?;
         let variant = config.variant;
         let nets = HiqaNetworks::new(
             &config.network,
@@ -160,12 +159,21 @@ impl Trainer {
         seeded_init(&pre_vars, config.seed.wrapping_add(1000))?;
         let vgg = if variant.uses_perceptual() {
             Some(match (&config.vgg19.path, config.vgg19.allow_random) {
-                (Some(path), _) => Vgg19Features::load(path, &config.network.vgg_taps, device)?,
+                (Some(path), _) => Vgg::load(
+                    path,
+                    &perceptual_vgg(&config.network.vgg_taps),
+                    "L_v",
+                    device,
+                )?,
                 (None, true) => {
                     tracing::warn!(
                         "no VGG19 weights given: L_v uses random VGG19 features (vgg19.allow_random)"
                     );
-                    Vgg19Features::random_for_tests(config.seed, &config.network.vgg_taps, device)?
+                    Vgg::random(
+                        config.seed,
+                        &perceptual_vgg(&config.network.vgg_taps),
+                        device,
+                    )?
                 }
                 (None, false) => {
                     return Err(config_error(

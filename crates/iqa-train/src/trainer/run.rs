@@ -6,16 +6,16 @@ use std::time::Instant;
 
 use iqa_data::PatchBatcher;
 use iqa_metrics::FitKind;
-use iqa_models::hiqa::model_file;
+use iqa_models::hiqa::Variant;
 
 use super::{Losses, Stage, TrainData, TrainOptions, TrainReport, Trainer, files};
 use crate::checkpoint::BestModel;
 use crate::error::{Result, config_error, file_error};
 use crate::log::JsonLog;
-use crate::variant::Variant;
 
 impl Trainer {
-    /// Validation SROCC; saves the best model when it improves.
+    /// Validation SROCC and PLCC (whole-image scores of the validation items); saves the
+    /// best model when SROCC improves.
     fn validate(&mut self, data: &TrainData, out: &Path) -> Result<Option<(f64, f64)>> {
         if data.val.is_empty() {
             return Ok(None);
@@ -25,17 +25,12 @@ impl Trainer {
             self.config.variant,
             data.manifest,
             data.val,
-            &self.config.patch_options(),
+            self.config.test_grid(),
             FitKind::None,
             &self.device,
         )?;
         if self.best.is_none_or(|b| result.srocc > b.srocc) {
-            model_file::save_with_metadata(
-                &self.nets,
-                &out.join(files::BEST),
-                false,
-                &self.variant_metadata(),
-            )?;
+            self.save_model(&out.join(files::BEST), false)?;
             self.best = Some(BestModel {
                 step: self.step,
                 srocc: result.srocc,
@@ -54,7 +49,7 @@ impl Trainer {
             if !state_path.exists() {
                 return Err(file_error(
                     &state_path,
-                    "--resume: there is no training state to continue from in this folder",
+                    "there is no training state to resume from in this folder",
                 ));
             }
             self.restore(&state_path)?;
@@ -62,14 +57,7 @@ impl Trainer {
         }
         let config_text = self.config.to_toml()?;
         let config_path = out.join(files::CONFIG);
-        iqa_data::write_atomic(&config_path, |w| {
-            std::io::Write::write_all(w, config_text.as_bytes()).map_err(|e| {
-                iqa_data::DataError::Io {
-                    path: config_path.clone(),
-                    source: e,
-                }
-            })
-        })?;
+        iqa_io::atomic::write_bytes_atomic(&config_path, config_text.as_bytes())?;
         let variant = self.config.variant;
         let bs = self.config.batch_size;
         let mut batcher = PatchBatcher::new(
@@ -93,18 +81,8 @@ impl Trainer {
         let mut log = JsonLog::open(&out.join(files::LOG), options.resume.then_some(self.step))?;
         let total = self.total_steps();
         let end = options.stop_at.map_or(total, |s| s.min(total));
-        let bar = if options.progress {
-            indicatif::ProgressBar::new(total)
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:30}] {pos}/{len} {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar.set_position(self.step);
+        let progress = &options.progress;
+        progress.start(total, self.step);
         let start = Instant::now();
         let first = self.step;
         let mut last: Losses = Vec::new();
@@ -115,9 +93,9 @@ impl Trainer {
             let stage = self.stage_of(self.step);
             last = self.train_step(&batch)?;
             self.step += 1;
-            bar.inc(1);
             let done = self.step == end;
             let mut record = None;
+            let mut summary = String::new();
             if self.step % self.config.log_every == 0 || done {
                 let seconds = start.elapsed().as_secs_f64();
                 let rate = (self.step - first) as f64 * bs as f64 / seconds.max(1e-9);
@@ -125,13 +103,13 @@ impl Trainer {
                     .iter()
                     .map(|(k, v)| (k.to_string(), (*v).into()))
                     .collect();
-                bar.set_message(format!(
+                summary = format!(
                     "{stage:?} {} {rate:.1} patches/s",
                     last.iter()
                         .map(|(k, v)| format!("{k} {v:.4}"))
                         .collect::<Vec<_>>()
                         .join(" ")
-                ));
+                );
                 tracing::info!(step = self.step, ?stage, ?last, "step");
                 record = Some(serde_json::json!({
                     "step": self.step,
@@ -154,11 +132,12 @@ impl Trainer {
             if let Some(r) = record {
                 log.write(&r)?;
             }
+            progress.advance(self.step, &summary);
             if self.step % self.config.checkpoint_every == 0 || done {
                 self.checkpoint(out)?;
             }
         }
-        bar.finish_and_clear();
+        progress.finish();
         if self.step == first && self.last_checkpoint.is_none() {
             self.checkpoint(out)?;
         }
@@ -177,12 +156,7 @@ impl Trainer {
         };
         let text = serde_json::to_string_pretty(&report).map_err(|e| file_error(out, e))?;
         let report_path = out.join(files::REPORT);
-        iqa_data::write_atomic(&report_path, |w| {
-            std::io::Write::write_all(w, text.as_bytes()).map_err(|e| iqa_data::DataError::Io {
-                path: report_path.clone(),
-                source: e,
-            })
-        })?;
+        iqa_io::atomic::write_bytes_atomic(&report_path, text.as_bytes())?;
         Ok(report)
     }
 }

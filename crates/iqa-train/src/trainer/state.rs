@@ -1,45 +1,39 @@
 //! The training state: the checkpoint (model file and state file) and its exact
-//! restore, the import of a generator trained elsewhere, the networks to test with, and
-//! the variant a model file was trained as.
+//! restore, the import of a generator trained elsewhere, and the networks to test with.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use candle_core::Tensor;
 use candle_nn::VarMap;
-use iqa_models::hiqa::{HiqaNetworks, RegressorMode, model_file};
+use iqa_models::hiqa::{HiqaNetworks, model_file};
+use iqa_models::vars;
 
 use super::{Trainer, files};
 use crate::checkpoint::{self, StateMeta};
 use crate::config::TrainConfig;
-use crate::error::{Result, config_error, file_error};
-use crate::variant::Variant;
+use crate::error::{Result, file_error};
 
 /// Named tensors of the training state, and each optimiser's update count.
 type StateTensors = (Vec<(String, Tensor)>, BTreeMap<String, u64>);
 
 impl Trainer {
-    /// The variable maps of the training state, with their name prefixes there.
-    fn variable_maps(&self) -> [(&'static str, &VarMap); 4] {
+    /// The variable maps of the training state, with their name prefixes there and their
+    /// names in errors.
+    fn variable_maps(&self) -> [(&'static str, &VarMap, &'static str); 4] {
         [
-            ("net", &self.nets.g_vars),
-            ("net", &self.nets.r_vars),
-            ("net", &self.nets.d_vars),
-            ("pre", &self.pre_vars),
+            ("net.", &self.nets.g_vars, "G"),
+            ("net.", &self.nets.r_vars, "R"),
+            ("net.", &self.nets.d_vars, "D"),
+            ("pre.", &self.pre_vars, "R_pre"),
         ]
     }
 
     /// Every tensor of the run (networks, R_pre, optimiser buffers) with its state name.
     fn state_tensors(&self) -> Result<StateTensors> {
         let mut tensors = Vec::new();
-        for (prefix, map) in self.variable_maps() {
-            let data = map
-                .data()
-                .lock()
-                .map_err(|_| config_error("networks", "a variable map's lock is poisoned"))?;
-            for (name, var) in data.iter() {
-                tensors.push((format!("{prefix}.{name}"), var.as_tensor().clone()));
-            }
+        for (prefix, map, what) in self.variable_maps() {
+            tensors.extend(vars::named_tensors(map, prefix, what)?);
         }
         let mut steps = BTreeMap::new();
         for (name, opt) in [
@@ -56,22 +50,23 @@ impl Trainer {
         Ok((tensors, steps))
     }
 
-    pub(super) fn variant_metadata(&self) -> [(&'static str, String); 2] {
-        [
-            ("variant", self.config.variant.name().to_string()),
-            ("trained_steps", self.step.to_string()),
-        ]
+    /// Writes G and R (and D when `with_discriminator`) to `path` as a model file of this
+    /// run's variant, with the steps trained so far.
+    pub(super) fn save_model(&self, path: &Path, with_discriminator: bool) -> Result<()> {
+        model_file::save(
+            &self.nets,
+            self.config.variant,
+            path,
+            with_discriminator,
+            &[("trained_steps", self.step.to_string())],
+        )?;
+        Ok(())
     }
 
     /// Writes the model file and the training state into `out` (each atomically; the
     /// state last, so it never refers to a model newer than itself).
     pub fn checkpoint(&mut self, out: &Path) -> Result<()> {
-        model_file::save_with_metadata(
-            &self.nets,
-            &out.join(files::MODEL),
-            true,
-            &self.variant_metadata(),
-        )?;
+        self.save_model(&out.join(files::MODEL), true)?;
         let (tensors, optimiser_steps) = self.state_tensors()?;
         let meta = StateMeta {
             step: self.step,
@@ -113,28 +108,8 @@ impl Trainer {
                 ),
             ));
         }
-        for (prefix, map) in self.variable_maps() {
-            let data = map
-                .data()
-                .lock()
-                .map_err(|_| config_error("networks", "a variable map's lock is poisoned"))?;
-            for (name, var) in data.iter() {
-                let key = format!("{prefix}.{name}");
-                let t = tensors
-                    .get(&key)
-                    .ok_or_else(|| file_error(path, format!("tensor `{key}` is missing")))?;
-                if t.dims() != var.dims() {
-                    return Err(file_error(
-                        path,
-                        format!(
-                            "tensor `{key}` has shape {:?}; the network needs {:?}",
-                            t.dims(),
-                            var.dims()
-                        ),
-                    ));
-                }
-                var.set(t)?;
-            }
+        for (prefix, map, what) in self.variable_maps() {
+            vars::load_into(map, prefix, &tensors, path, what)?;
         }
         for (name, opt) in [
             ("g", &mut self.g_opt),
@@ -157,30 +132,14 @@ impl Trainer {
     /// trained elsewhere: the generator-transfer experiment trains G on one database and R
     /// on another. The file's network configuration must equal this run's.
     pub fn import_generator(&mut self, path: &Path) -> Result<()> {
-        let other = model_file::load(path, &self.device)?;
+        let other = model_file::load(path, &self.device)?.networks;
         if other.config != self.config.network {
             return Err(file_error(
                 path,
                 "its network configuration differs from this run's `network`",
             ));
         }
-        let source = other
-            .g_vars
-            .data()
-            .lock()
-            .map_err(|_| config_error("networks", "a variable map's lock is poisoned"))?;
-        let target = self
-            .nets
-            .g_vars
-            .data()
-            .lock()
-            .map_err(|_| config_error("networks", "a variable map's lock is poisoned"))?;
-        for (name, var) in target.iter() {
-            let t = source
-                .get(name)
-                .ok_or_else(|| file_error(path, format!("tensor `{name}` is missing")))?;
-            var.set(t.as_tensor())?;
-        }
+        vars::copy_into(&other.g_vars, &self.nets.g_vars, path, "G")?;
         Ok(())
     }
 
@@ -188,27 +147,8 @@ impl Trainer {
     /// else the latest.
     pub fn best_networks(&self, out: &Path) -> Result<HiqaNetworks> {
         match self.best {
-            Some(_) => Ok(model_file::load(&out.join(files::BEST), &self.device)?),
-            None => Ok(model_file::load(&out.join(files::MODEL), &self.device)?),
+            Some(_) => Ok(model_file::load(&out.join(files::BEST), &self.device)?.networks),
+            None => Ok(model_file::load(&out.join(files::MODEL), &self.device)?.networks),
         }
     }
-}
-
-/// The variant a model file was trained as: its `variant` metadata, else inferred from R's
-/// mode (a file without it cannot be an oracle).
-pub fn model_variant(path: &Path) -> Result<Variant> {
-    let meta = model_file::metadata(path)?;
-    if let Some(name) = meta.get("variant") {
-        return Variant::from_name(name)
-            .ok_or_else(|| file_error(path, format!("unknown variant `{name}` in its metadata")));
-    }
-    let mode: RegressorMode = meta
-        .get("mode")
-        .and_then(|m| serde_json::from_str(m).ok())
-        .ok_or_else(|| file_error(path, "metadata lacks a readable `mode`"))?;
-    Ok(match (mode.discrepancy, mode.fusion) {
-        (false, _) => Variant::Baseline,
-        (true, false) => Variant::IqaAdversarial,
-        (true, true) => Variant::Full,
-    })
 }

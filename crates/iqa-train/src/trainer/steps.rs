@@ -5,14 +5,14 @@ use candle_core::{DType, Tensor};
 use iqa_data::PatchBatch;
 use iqa_models::hiqa::losses::{
     adversarial_loss, discriminator_fake_loss, discriminator_real_loss, fake_labels,
-    perceptual_loss, pixel_loss, quality_loss, regression_loss,
+    perceptual_loss, pixel_loss, quality_loss, regression_loss, vgg_loss,
 };
-use iqa_models::hiqa::vgg19::vgg_loss;
-use iqa_models::hiqa::{Regressor, RegressorMode, frozen};
+use iqa_models::hiqa::{Adversary, Regressor, RegressorMode, Variant};
+use iqa_models::vars::frozen;
 
 use super::{Losses, Stage, Trainer};
+use crate::config::Schedule;
 use crate::error::{Result, TrainError, config_error};
-use crate::variant::{Adversary, Variant};
 
 impl Trainer {
     /// The loss's value, or the divergence error.
@@ -36,7 +36,7 @@ impl Trainer {
     }
 
     /// One step of the current stage on `batch`, on rayon's pool for the CPU
-    /// ([`iqa_models::on_pool`]: the forward and backward passes in one hop).
+    /// ([`iqa_models::ops::on_pool`]: the forward and backward passes in one hop).
     pub fn train_step(&mut self, batch: &PatchBatch) -> Result<Losses> {
         let device = self.device.clone();
         iqa_models::ops::on_pool(&device, || self.step_here(batch))
@@ -73,7 +73,7 @@ impl Trainer {
         let loss = regression_loss(&s, &batch.scores)?;
         let v = self.check("L_pre", &loss)?;
         self.pre_opt
-            .backward_step(&loss, self.config.lr.pretrain.at(k))?;
+            .backward_step(&loss, self.config.learning_rate(Schedule::Pretrain, k))?;
         Ok(vec![("L_pre", v)])
     }
 
@@ -97,7 +97,7 @@ impl Trainer {
         let loss = regression_loss(&s, &batch.scores)?;
         let v = self.check("L_R", &loss)?;
         self.r_opt
-            .backward_step(&loss, self.config.lr.regressor.at(k))?;
+            .backward_step(&loss, self.config.learning_rate(Schedule::Regressor, k))?;
         Ok(vec![("L_R", v)])
     }
 
@@ -111,11 +111,10 @@ impl Trainer {
             self.pre_frozen = Some(Regressor::new(
                 &self.config.network,
                 RegressorMode::NO_FUSION,
-                frozen(&self.pre_vars, &self.device)?.pp("r"),
+                frozen(&self.pre_vars, &self.device, "R_pre")?.pp("r"),
             )?);
         }
         let w = self.config.losses;
-        let lr = self.config.lr;
         let (d, s) = (&batch.distorted, &batch.scores);
         let reference = self.reference(batch)?.clone();
         let fusion = variant.regressor_mode().fusion;
@@ -149,19 +148,22 @@ impl Trainer {
             let real = self.nets.discriminator.forward(&reference, true)?;
             let loss = discriminator_real_loss(&real)?;
             out.push(("L_D_real", self.check("L_D_real", &loss)?));
-            self.d_opt.backward_step(&loss, lr.discriminator.at(k))?;
+            self.d_opt
+                .backward_step(&loss, self.config.learning_rate(Schedule::Discriminator, k))?;
             // Line 6: D on hallucinations, with the IQA labels.
             let fake = self.nets.discriminator.forward(&image, true)?;
             let loss = discriminator_fake_loss(&fake, &d_fake)?;
             out.push(("L_D_fake", self.check("L_D_fake", &loss)?));
-            self.d_opt.backward_step(&loss, lr.discriminator.at(k))?;
+            self.d_opt
+                .backward_step(&loss, self.config.learning_rate(Schedule::Discriminator, k))?;
             // Line 7: G by Eq. 3, weighted by mu3 (one weight governs the adversarial
             // pressure in both G updates).
             let g = self.nets.generator.forward(d, true)?;
             let adv = adversarial_loss(&self.nets.discriminator.forward(&g.image, false)?)?;
             let loss = adv.affine(w.adversarial, 0.0)?;
             out.push(("L_adv", self.check("L_adv", &adv)?));
-            self.g_opt.backward_step(&loss, lr.generator.at(k))?;
+            self.g_opt
+                .backward_step(&loss, self.config.learning_rate(Schedule::Generator, k))?;
         }
 
         // Line 8: R by Eq. 5 with the hallucination.
@@ -171,7 +173,8 @@ impl Trainer {
             .forward(d, Some(&image), features, true)?;
         let loss = regression_loss(&predicted, s)?;
         out.push(("L_R", self.check("L_R", &loss)?));
-        self.r_opt.backward_step(&loss, lr.regressor.at(k))?;
+        self.r_opt
+            .backward_step(&loss, self.config.learning_rate(Schedule::Regressor, k))?;
 
         // Line 9: G by Eq. 4.
         let g = self.nets.generator.forward(d, true)?;
@@ -191,7 +194,8 @@ impl Trainer {
             l_g = (l_g + adv.affine(w.adversarial, 0.0)?)?;
         }
         out.push(("L_G", self.check("L_G", &l_g)?));
-        self.g_opt.backward_step(&l_g, lr.generator.at(k))?;
+        self.g_opt
+            .backward_step(&l_g, self.config.learning_rate(Schedule::Generator, k))?;
         Ok(out)
     }
 }

@@ -1,12 +1,14 @@
 //! The model variants of the paper's ablation ladder (its Fig. 4) and the oracle: which
 //! networks are trained and which losses are on.
 
-use iqa_models::hiqa::RegressorMode;
+use super::RegressorMode;
 use serde::{Deserialize, Serialize};
 
 /// A rung of the ablation ladder, or the oracle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+// Not `#[non_exhaustive]`: the paper's ladder (Fig. 4) and the oracle are a closed set,
+// and the trainer matches it exhaustively so that no variant can be silently mistrained.
 pub enum Variant {
     /// BL: R (no discrepancy map, no fusion) on the distorted image alone.
     Baseline,
@@ -27,6 +29,7 @@ pub enum Variant {
 
 /// The discriminator's labelling of hallucinations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Closed for the same reason as `Variant`.
 pub enum Adversary {
     /// The original GAN: every hallucination is fake.
     Plain,

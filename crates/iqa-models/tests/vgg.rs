@@ -1,15 +1,18 @@
-//! VGG19 features: tap shapes, loading torchvision-named files, frozen weights, L_v.
+//! The VGG module as L_v uses it (VGG19, max pooling): tap shapes, loading
+//! torchvision-named files, frozen weights, the loss and its gradient.
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor, Var};
-use iqa_models::hiqa::vgg19::{DEFAULT_TAPS, Vgg19Features, vgg_loss};
+use iqa_models::hiqa::PERCEPTUAL_TAPS;
+use iqa_models::hiqa::losses::{perceptual_vgg, vgg_loss};
+use iqa_models::vgg::Vgg;
 
 #[test]
 fn taps_loading_and_gradients() {
     let dev = Device::Cpu;
-    let vgg = Vgg19Features::random_for_tests(1, &DEFAULT_TAPS, &dev).unwrap();
+    let vgg = Vgg::random(1, &perceptual_vgg(&PERCEPTUAL_TAPS), &dev).unwrap();
     let x = Tensor::rand(0f32, 1f32, (2, 3, 64, 64), &dev).unwrap();
     let maps = vgg.forward(&x).unwrap();
     let dims: Vec<Vec<usize>> = maps.iter().map(|m| m.dims().to_vec()).collect();
@@ -43,10 +46,10 @@ fn taps_loading_and_gradients() {
         );
     }
     candle_core::safetensors::save(&tensors, &path).unwrap();
-    let loaded = Vgg19Features::load(&path, &[8], &dev).unwrap();
+    let loaded = Vgg::load(&path, &perceptual_vgg(&[8]), "L_v", &dev).unwrap();
     assert_eq!(loaded.forward(&x).unwrap()[0].dims(), &[2, 128, 32, 32]);
     // Deeper taps need layers the file lacks: the error names the file and says how to convert.
-    let err = Vgg19Features::load(&path, &DEFAULT_TAPS, &dev)
+    let err = Vgg::load(&path, &perceptual_vgg(&PERCEPTUAL_TAPS), "L_v", &dev)
         .unwrap_err()
         .to_string();
     assert!(
@@ -54,7 +57,7 @@ fn taps_loading_and_gradients() {
         "{err}"
     );
     assert!(
-        Vgg19Features::random_for_tests(0, &[7], &dev).is_err(),
+        Vgg::random(0, &perceptual_vgg(&[7]), &dev).is_err(),
         "7 is a conv, not a ReLU"
     );
 
