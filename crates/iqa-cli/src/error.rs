@@ -1,10 +1,11 @@
-//! The error type of the `iqa` facade.
+//! The error type of the `iqa-cli` library (plots).
 
 use std::path::PathBuf;
 
-/// What can go wrong in the facade's own code (plots); errors of the crates below are
+/// What can go wrong in this crate's library code (plots); errors of the crates below are
 /// wrapped.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// An evaluation statistic failed.
     #[error(transparent)]
@@ -23,18 +24,10 @@ pub enum Error {
         /// What the plotting backend reported.
         reason: String,
     },
-    /// Reading or writing a file failed.
-    #[error("{action} `{path}`: {source}")]
-    Io {
-        /// What was being done ("writing", "renaming to", ...).
-        action: &'static str,
-        /// The file at fault.
-        path: PathBuf,
-        /// The operating system's error.
-        #[source]
-        source: std::io::Error,
-    },
+    /// Writing a file failed.
+    #[error(transparent)]
+    Io(#[from] iqa_io::IoError),
 }
 
-/// Result alias of the facade.
+/// Result alias of this crate's library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -2,11 +2,11 @@
 //! group (distortion type), with the fitted mapping drawn over them.
 //!
 //! SVG or PNG, chosen by the file name; text uses a font compiled into the binary, so no
-//! system fonts are needed. The file is written to a temporary name beside the target and
-//! renamed, so a failed run never leaves half a figure.
+//! system fonts are needed. The figure is drawn in memory and written atomically
+//! (`iqa-io`), so a failed run never leaves half a figure.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Once;
 
 use iqa_metrics::LogisticFit;
@@ -57,31 +57,35 @@ pub fn write_scatter(path: &Path, plot: &ScatterPlot<'_>) -> Result<()> {
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    let temp = temp_path(path, extension.as_deref().unwrap_or(""));
-    let drawn = match extension.as_deref() {
+    let failed = |reason: String| Error::Plot {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let bytes = match extension.as_deref() {
         Some("svg") => {
             let mut svg = String::new();
             draw(
                 SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(),
                 plot,
             )
-            .map_err(|reason| Error::Plot {
-                path: path.to_path_buf(),
-                reason,
-            })?;
-            std::fs::write(&temp, svg).map_err(|source| Error::Io {
-                action: "writing",
-                path: temp.clone(),
-                source,
-            })
+            .map_err(failed)?;
+            svg.into_bytes()
         }
         Some("png") => {
-            draw(BitMapBackend::new(&temp, SIZE).into_drawing_area(), plot).map_err(|reason| {
-                Error::Plot {
-                    path: path.to_path_buf(),
-                    reason,
-                }
-            })
+            let (w, h) = SIZE;
+            let mut rgb = vec![0u8; (3 * w * h) as usize];
+            draw(
+                BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area(),
+                plot,
+            )
+            .map_err(failed)?;
+            let image = image::RgbImage::from_raw(w, h, rgb)
+                .ok_or_else(|| failed("the drawing has the wrong size".to_string()))?;
+            let mut png = Vec::new();
+            image
+                .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+                .map_err(|e| failed(format!("cannot encode PNG: {e}")))?;
+            png
         }
         _ => {
             return Err(Error::PlotFormat {
@@ -89,23 +93,7 @@ pub fn write_scatter(path: &Path, plot: &ScatterPlot<'_>) -> Result<()> {
             });
         }
     };
-    if let Err(e) = drawn {
-        // Best effort: the temporary file may not exist.
-        let _ = std::fs::remove_file(&temp);
-        return Err(e);
-    }
-    std::fs::rename(&temp, path).map_err(|source| Error::Io {
-        action: "renaming the finished plot to",
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-/// `dir/.name.tmp-PID.ext`: same folder (so rename is atomic), same extension (the PNG
-/// encoder picks the format from it).
-fn temp_path(path: &Path, extension: &str) -> PathBuf {
-    let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("plot");
-    path.with_file_name(format!(".{name}.tmp-{}.{extension}", std::process::id()))
+    Ok(iqa_io::atomic::write_bytes_atomic(path, &bytes)?)
 }
 
 /// Makes the compiled-in font the one plotters uses for "sans-serif".

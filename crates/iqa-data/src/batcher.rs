@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::image_cache::ImageCache;
 use crate::manifest::Manifest;
-use crate::patch::{PatchOptions, PatchSpec, cut, grid_specs, push_chw, random_spec};
+use crate::patch::{PatchOptions, PatchSpec, cut, push_chw, random_spec};
 use crate::{DataError, Result};
 
 /// One batch.
@@ -30,14 +30,6 @@ pub struct PatchBatch {
     pub scores: Tensor,
     /// Each patch's item, as an index into the manifest.
     pub items: Vec<usize>,
-}
-
-/// Where a patch is cut: a fixed place (test grid) or a random augmented one drawn from
-/// the (seed, epoch, item) stream once the image's size is known.
-#[derive(Debug, Clone, Copy)]
-enum Place {
-    Fixed(PatchSpec),
-    Random { epoch: u64 },
 }
 
 #[derive(Debug, Clone)]
@@ -70,7 +62,7 @@ impl PatchBatcher {
         device: Device,
         seed: u64,
     ) -> Result<PatchBatcher> {
-        options.validate()?;
+        options.check()?;
         let entries = indices
             .iter()
             .map(|&index| {
@@ -190,27 +182,10 @@ impl PatchBatcher {
         })
     }
 
-    /// Every test-grid patch of the `position`-th item (not augmented), as one batch.
-    pub fn test_patches(&self, position: usize) -> Result<PatchBatch> {
-        let entry = self
-            .entries
-            .get(position)
-            .ok_or_else(|| DataError::Config {
-                what: "test item",
-                reason: format!("position {position} of {} items", self.entries.len()),
-            })?;
-        let image = self.cache.get(&entry.dist)?;
-        let specs = grid_specs(image.height(), image.width(), &self.options);
-        let jobs: Vec<(usize, Place)> = specs
-            .into_iter()
-            .map(|s| (position, Place::Fixed(s)))
-            .collect();
-        self.assemble(&jobs)
-    }
-
-    /// Decodes, places and cuts the patches `jobs` (entry position, place) in parallel,
-    /// and stacks them. Each image is fetched once per patch.
-    fn assemble(&self, jobs: &[(usize, Place)]) -> Result<PatchBatch> {
+    /// Decodes, places and cuts the patches of the entries `positions` in `epoch` in
+    /// parallel, and stacks them: each patch's place and augmentation are drawn from the
+    /// (seed, epoch, item) stream once the image's size is known.
+    fn assemble(&self, positions: &[usize], epoch: u64) -> Result<PatchBatch> {
         let size = self.options.size;
         let cut_one = |path: &PathBuf, image: &RgbImage, spec: PatchSpec| -> Result<Vec<f32>> {
             check_fits(path, image, spec, size)?;
@@ -218,22 +193,17 @@ impl PatchBatcher {
             push_chw(&cut(image, spec, size), &mut out);
             Ok(out)
         };
-        let patches: Vec<(Vec<f32>, Option<Vec<f32>>)> = jobs
+        let patches: Vec<(Vec<f32>, Option<Vec<f32>>)> = positions
             .par_iter()
-            .map(|&(position, place)| {
+            .map(|&position| {
                 let entry = &self.entries[position];
                 let image: Arc<RgbImage> = self.cache.get(&entry.dist)?;
-                let spec = match place {
-                    Place::Fixed(spec) => spec,
-                    Place::Random { epoch } => {
-                        let mut rng = ChaCha8Rng::seed_from_u64(crate::seed::mix(
-                            self.seed,
-                            epoch,
-                            entry.index as u64,
-                        ));
-                        random_spec(image.height(), image.width(), &self.options, &mut rng)
-                    }
-                };
+                let mut rng = ChaCha8Rng::seed_from_u64(crate::seed::mix(
+                    self.seed,
+                    epoch,
+                    entry.index as u64,
+                ));
+                let spec = random_spec(image.height(), image.width(), &self.options, &mut rng);
                 let dist = cut_one(&entry.dist, &image, spec)?;
                 let reference = match (&entry.reference, self.with_reference) {
                     (Some(r), true) => {
@@ -245,7 +215,7 @@ impl PatchBatcher {
                 Ok((dist, reference))
             })
             .collect::<Result<_>>()?;
-        let n = jobs.len();
+        let n = positions.len();
         let s = size as usize;
         let stack = |parts: Vec<Vec<f32>>| -> Result<Tensor> {
             let data: Vec<f32> = parts.into_iter().flatten().collect();
@@ -257,12 +227,12 @@ impl PatchBatcher {
         } else {
             None
         };
-        let scores: Vec<f32> = jobs.iter().map(|&(p, _)| self.entries[p].score).collect();
+        let scores: Vec<f32> = positions.iter().map(|&p| self.entries[p].score).collect();
         Ok(PatchBatch {
             distorted: stack(dist)?,
             reference,
             scores: Tensor::from_vec(scores, n, &self.device)?,
-            items: jobs.iter().map(|&(p, _)| self.entries[p].index).collect(),
+            items: positions.iter().map(|&p| self.entries[p].index).collect(),
         })
     }
 }
@@ -309,11 +279,6 @@ impl Iterator for EpochBatches<'_> {
         let end = (self.next + self.batch_size).min(self.order.len());
         let positions = &self.order[self.next..end];
         self.next = end;
-        let epoch = self.epoch;
-        let jobs: Vec<(usize, Place)> = positions
-            .iter()
-            .map(|&p| (p, Place::Random { epoch }))
-            .collect();
-        Some(self.batcher.assemble(&jobs))
+        Some(self.batcher.assemble(positions, self.epoch))
     }
 }

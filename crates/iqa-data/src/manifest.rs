@@ -8,11 +8,22 @@ use serde::Serialize;
 /// Whether a database's raw labels are mean opinion scores or differential ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum LabelKind {
     /// Mean opinion score.
     Mos,
     /// Differential mean opinion score (reference minus distorted rating).
     Dmos,
+}
+
+impl LabelKind {
+    /// The usual abbreviation: `MOS` or `DMOS`.
+    pub fn abbreviation(self) -> &'static str {
+        match self {
+            LabelKind::Mos => "MOS",
+            LabelKind::Dmos => "DMOS",
+        }
+    }
 }
 
 /// What the raw scores of a database are: kind, direction, range and provenance.

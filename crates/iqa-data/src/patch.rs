@@ -1,5 +1,5 @@
-//! Patches: random crops with augmentation for training, an overlapping grid covering the
-//! whole image for testing.
+//! Patches for training: random crops with augmentation. (Whole-image scores at test
+//! time cut their overlapping grid in `iqa_models::nr`, padded the same way.)
 //!
 //! Images smaller than the patch in a dimension are first extended to the patch size by
 //! mirroring (symmetric reflection, the edge pixel repeated), so every image yields patches
@@ -14,6 +14,7 @@ use crate::{DataError, Result};
 
 /// A rotation by a multiple of 90 degrees (lossless on square patches).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Rotation {
     /// No rotation.
     R0,
@@ -54,7 +55,7 @@ impl Default for PatchOptions {
 
 impl PatchOptions {
     /// Checks the sizes and the rotation set.
-    pub fn validate(&self) -> Result<()> {
+    pub fn check(&self) -> Result<()> {
         if self.size == 0 || self.stride == 0 {
             return Err(DataError::Config {
                 what: "patch options",
@@ -107,35 +108,6 @@ pub fn random_spec(
     }
 }
 
-/// Start positions along one dimension: 0, stride, 2 stride, ... and the last position
-/// that reaches the far edge, so the grid covers every pixel.
-fn positions(length: u32, size: u32, stride: u32) -> Vec<u32> {
-    let last = length.saturating_sub(size);
-    let mut v: Vec<u32> = (0..=last).step_by(stride as usize).collect();
-    if v.last() != Some(&last) {
-        v.push(last);
-    }
-    v
-}
-
-/// The test grid of an image of `height x width` (after padding), row by row.
-pub fn grid_specs(height: u32, width: u32, options: &PatchOptions) -> Vec<PatchSpec> {
-    let (rows, cols) = (
-        positions(height, options.size, options.stride),
-        positions(width, options.size, options.stride),
-    );
-    rows.iter()
-        .flat_map(|&y| {
-            cols.iter().map(move |&x| PatchSpec {
-                y,
-                x,
-                flip: false,
-                rotation: Rotation::R0,
-            })
-        })
-        .collect()
-}
-
 /// The image extended by mirroring to at least `size x size`; unchanged when big enough.
 pub fn pad_to_patch(image: RgbImage, size: u32) -> RgbImage {
     let (w, h) = image.dimensions();
@@ -186,16 +158,6 @@ pub fn push_chw(patch: &RgbImage, out: &mut Vec<f32>) {
 mod tests {
     use super::*;
     use rand::SeedableRng;
-
-    #[test]
-    fn grid_covers_the_image() {
-        assert_eq!(positions(384, 256, 128), vec![0, 128]);
-        assert_eq!(positions(512, 256, 128), vec![0, 128, 256]);
-        assert_eq!(positions(500, 256, 128), vec![0, 128, 244]);
-        assert_eq!(positions(256, 256, 128), vec![0]);
-        let opts = PatchOptions::default();
-        assert_eq!(grid_specs(384, 512, &opts).len(), 6);
-    }
 
     #[test]
     fn padding_mirrors_including_the_edge() {

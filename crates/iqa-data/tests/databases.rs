@@ -46,6 +46,7 @@ fn live_reads_both_label_files() {
         let key = match labels {
             LiveLabels::Dmos => "dmos",
             LiveLabels::Realigned => "dmos_new",
+            other => panic!("no fixture for {other:?}"),
         };
         assert_eq!(s.score_min, exp[format!("{key}_min")].as_f64().unwrap());
         assert_eq!(s.score_max, exp[format!("{key}_max")].as_f64().unwrap());
@@ -67,6 +68,7 @@ fn live_reads_both_label_files() {
                 LiveLabels::Realigned => {
                     assert_eq!(it.score_std, sample["dmos_std"].as_f64())
                 }
+                other => panic!("no fixture for {other:?}"),
             }
         }
         assert!(m.label.source.contains(key));

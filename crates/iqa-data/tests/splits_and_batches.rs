@@ -222,29 +222,21 @@ fn augmentation_draws_from_the_configured_set() {
 }
 
 #[test]
-fn test_grid_and_small_images() {
+fn small_images_are_mirrored_up_to_the_patch() {
     let dir = tempfile::tempdir().unwrap();
     let m = gradient_db(dir.path(), 2, 40, 30);
-    let opts = PatchOptions {
-        size: 16,
-        stride: 8,
-        ..PatchOptions::default()
-    };
-    let b = PatchBatcher::new(&m, &[1], opts, 0, Device::Cpu, 0).unwrap();
-    // Columns 0, 8, 16, 24 (= 40 - 16); rows 0, 8, 14 (= 30 - 16).
-    let grid = b.test_patches(0).unwrap();
-    assert_eq!(grid.distorted.dims(), &[12, 3, 16, 16]);
-    assert!(grid.items.iter().all(|&i| i == 1));
-    // Images smaller than the patch are mirrored up to it.
+    // A 40 x 30 image and 64-pixel patches without augmentation: the padded image is
+    // exactly one patch, so the training patch is the whole mirrored image.
     let big = PatchOptions {
         size: 64,
         stride: 32,
-        ..PatchOptions::default()
+        hflip: false,
+        rotations: vec![iqa_data::patch::Rotation::R0],
     };
-    let b = PatchBatcher::new(&m, &[0], big, 0, Device::Cpu, 0).unwrap();
-    let grid = b.test_patches(0).unwrap();
-    assert_eq!(grid.distorted.dims(), &[1, 3, 64, 64]);
-    let red: Vec<f32> = grid
+    let b = PatchBatcher::new(&m, &[0, 1], big, 0, Device::Cpu, 0).unwrap();
+    let batch = b.epoch(0, 2).unwrap().next().unwrap().unwrap();
+    assert_eq!(batch.distorted.dims(), &[2, 3, 64, 64]);
+    let red: Vec<f32> = batch
         .distorted
         .get(0)
         .unwrap()

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::report::group_members;
-use crate::{Correlations, EvalInput, EvalOptions, MetricsError, Result, evaluate, validate};
+use crate::{Correlations, EvalInput, EvalOptions, MetricsError, Result, checks, evaluate};
 
 /// Summary of one statistic over several runs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -28,8 +28,8 @@ pub struct Summary {
 impl Summary {
     /// Summarises `values` (at least one, all finite).
     pub fn of(values: &[f64]) -> Result<Self> {
-        validate::at_least("a summary over runs", 1, values.len())?;
-        validate::finite("values", values)?;
+        checks::at_least("a summary over runs", 1, values.len())?;
+        checks::finite("values", values)?;
         let mut sorted = values.to_vec();
         sorted.sort_unstable_by(f64::total_cmp);
         let n = sorted.len();

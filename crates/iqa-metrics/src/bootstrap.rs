@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{MetricsError, Result, krocc, plcc, rmse, srocc, validate};
+use crate::{MetricsError, Result, checks, krocc, plcc, rmse, srocc};
 
 /// Options of [`bootstrap_intervals`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -81,9 +81,9 @@ pub fn bootstrap_intervals_with_progress(
     options: &BootstrapOptions,
     progress: &(dyn Fn() + Sync),
 ) -> Result<BootstrapIntervals> {
-    validate::correlation_inputs("a bootstrap interval", 3, pred, mos)?;
-    validate::same_len(("pred", pred), ("mapped", mapped))?;
-    validate::finite("mapped", mapped)?;
+    checks::correlation_inputs("a bootstrap interval", 3, pred, mos)?;
+    checks::same_len(("pred", pred), ("mapped", mapped))?;
+    checks::finite("mapped", mapped)?;
     if options.resamples < 2 {
         return Err(MetricsError::InvalidParameter {
             name: "resamples",

@@ -5,32 +5,32 @@
 //! mapped to the MOS scale (see [`crate::fit_logistic`]).
 
 use crate::rank::average_ranks;
-use crate::{Result, validate};
+use crate::{Result, checks};
 
 /// Spearman rank-order correlation: Pearson's correlation of the average ranks (ties share
 /// the mean rank), as `scipy.stats.spearmanr`.
 pub fn srocc(pred: &[f64], mos: &[f64]) -> Result<f64> {
-    validate::correlation_inputs("SROCC", 2, pred, mos)?;
+    checks::correlation_inputs("SROCC", 2, pred, mos)?;
     let (rank_pred, rank_mos) = rayon::join(|| average_ranks(pred), || average_ranks(mos));
     Ok(pearson(&rank_pred, &rank_mos))
 }
 
 /// Pearson linear correlation, as `scipy.stats.pearsonr`.
 pub fn plcc(pred: &[f64], mos: &[f64]) -> Result<f64> {
-    validate::correlation_inputs("PLCC", 2, pred, mos)?;
+    checks::correlation_inputs("PLCC", 2, pred, mos)?;
     Ok(pearson(pred, mos))
 }
 
 /// Root mean squared error between predictions and scores.
 pub fn rmse(pred: &[f64], mos: &[f64]) -> Result<f64> {
-    validate::paired("RMSE", 1, pred, mos)?;
+    checks::paired("RMSE", 1, pred, mos)?;
     let sum = lane_sum(pred, mos, |d| d * d);
     Ok((sum / pred.len() as f64).sqrt())
 }
 
 /// Mean absolute error between predictions and scores.
 pub fn mae(pred: &[f64], mos: &[f64]) -> Result<f64> {
-    validate::paired("MAE", 1, pred, mos)?;
+    checks::paired("MAE", 1, pred, mos)?;
     let sum = lane_sum(pred, mos, f64::abs);
     Ok(sum / pred.len() as f64)
 }

@@ -8,6 +8,7 @@ use crate::FitKind;
 /// name the input at fault (`pred`, `mos`, ...) and say what was expected; callers that read
 /// the values from a file add the file and column names on top.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MetricsError {
     /// Two inputs that must pair up element by element have different lengths.
     #[error(

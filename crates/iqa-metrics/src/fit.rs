@@ -9,11 +9,12 @@ use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
 use nalgebra::{DMatrix, DVector, Dyn, Owned};
 use serde::{Deserialize, Serialize};
 
-use crate::{FitKind, MetricsError, Result, validate};
+use crate::{FitKind, MetricsError, Result, checks};
 
 /// How many starting points the fit tries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum StartStrategy {
     /// Stop at the first start that converges to an acceptable fit (default).
     #[default]
@@ -104,7 +105,7 @@ pub fn fit_logistic_with(
         FitKind::Logistic4 => "the 4-parameter logistic fit",
         FitKind::None => "PLCC without a fit",
     };
-    validate::correlation_inputs(what, kind.parameter_count() + 1, pred, mos)?;
+    checks::correlation_inputs(what, kind.parameter_count() + 1, pred, mos)?;
     if !(options.tolerance > 0.0 && options.tolerance < 1.0) {
         return Err(MetricsError::InvalidParameter {
             name: "tolerance",

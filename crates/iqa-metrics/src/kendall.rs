@@ -8,11 +8,11 @@
 use rayon::slice::ParallelSliceMut;
 
 use crate::rank::dense_ranks;
-use crate::{MetricsError, Result, validate};
+use crate::{MetricsError, Result, checks};
 
 /// Kendall rank-order correlation, tau-b (corrected for ties).
 pub fn krocc(pred: &[f64], mos: &[f64]) -> Result<f64> {
-    validate::correlation_inputs("KROCC", 2, pred, mos)?;
+    checks::correlation_inputs("KROCC", 2, pred, mos)?;
     if u32::try_from(pred.len()).is_err() {
         return Err(MetricsError::InvalidParameter {
             name: "pred.len()",

@@ -28,6 +28,7 @@
 
 mod aggregate;
 mod bootstrap;
+mod checks;
 mod correlation;
 mod error;
 mod fit;
@@ -37,7 +38,6 @@ mod outlier;
 mod rank;
 mod report;
 mod significance;
-mod validate;
 
 pub use aggregate::{SplitReport, SplitSummary, Summary, evaluate_splits, summarize_splits};
 pub use bootstrap::{

@@ -20,6 +20,7 @@ use crate::MetricsError;
 /// the four-parameter form is the VQEG one (FR-TV Phase II).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum FitKind {
     /// The five-parameter logistic with a linear term.
     #[default]

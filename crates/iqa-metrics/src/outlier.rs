@@ -4,12 +4,13 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::{MetricsError, Result, validate};
+use crate::{MetricsError, Result, checks};
 
 /// When a prediction counts as an outlier, given the per-image standard deviation of the
 /// individual ratings.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "rule")]
+#[non_exhaustive]
 pub enum OutlierRule {
     /// |error| > 2 * std (VQEG FR-TV Phase I and II; the rule IQA papers use).
     #[default]
@@ -49,9 +50,9 @@ pub fn outlier_ratio(
     mos_std: &[f64],
     rule: OutlierRule,
 ) -> Result<f64> {
-    validate::paired("the outlier ratio", 1, mapped, mos)?;
-    validate::same_len(("mos", mos), ("mos_std", mos_std))?;
-    validate::finite("mos_std", mos_std)?;
+    checks::paired("the outlier ratio", 1, mapped, mos)?;
+    checks::same_len(("mos", mos), ("mos_std", mos_std))?;
+    checks::finite("mos_std", mos_std)?;
     if let Some(index) = mos_std.iter().position(|&s| s < 0.0) {
         return Err(MetricsError::InvalidParameter {
             name: "mos_std",

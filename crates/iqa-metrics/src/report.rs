@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    FitKind, FitOptions, LogisticFit, MetricsError, OutlierRule, Result, fit_logistic_with, krocc,
-    mae, outlier_ratio, plcc, rmse, srocc, validate,
+    FitKind, FitOptions, LogisticFit, MetricsError, OutlierRule, Result, checks, fit_logistic_with,
+    krocc, mae, outlier_ratio, plcc, rmse, srocc,
 };
 
 /// The statistics of one set of predictions against subjective scores.
@@ -58,6 +58,7 @@ impl Correlations {
 /// How the mapping is fitted for the per-group rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum GroupFit {
     /// The overall mapping is applied within each group (default): stable for small groups,
     /// and the curve the scatter plot shows.
@@ -145,9 +146,9 @@ pub fn evaluate(input: &EvalInput<'_>, options: &EvalOptions) -> Result<Evaluati
         mos_std,
         groups,
     } = *input;
-    validate::same_len(("pred", pred), ("mos", mos))?;
+    checks::same_len(("pred", pred), ("mos", mos))?;
     if let Some(std) = mos_std {
-        validate::same_len(("mos", mos), ("mos_std", std))?;
+        checks::same_len(("mos", mos), ("mos_std", std))?;
     }
     if let Some(labels) = groups
         && labels.len() != pred.len()

@@ -12,11 +12,12 @@ use statrs::distribution::{ContinuousCDF, FisherSnedecor, StudentsT};
 
 use crate::correlation::pearson;
 use crate::rank::average_ranks;
-use crate::{MetricsError, Result, validate};
+use crate::{MetricsError, Result, checks};
 
 /// Which correlation two predictors are compared on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum CorrelationKind {
     /// Pearson's correlation (of the mapped predictions).
     Pearson,
@@ -46,7 +47,7 @@ pub struct WilliamsTest {
 /// Williams' t for corr(a, mos) = `r_a` versus corr(b, mos) = `r_b` when corr(a, b) = `r_ab`
 /// on `n` images.
 pub fn williams_test(r_a: f64, r_b: f64, r_ab: f64, n: usize) -> Result<WilliamsTest> {
-    validate::at_least("Williams' test", 4, n)?;
+    checks::at_least("Williams' test", 4, n)?;
     for (name, r) in [("r_a", r_a), ("r_b", r_b), ("r_ab", r_ab)] {
         if !(-1.0..=1.0).contains(&r) {
             return Err(MetricsError::InvalidParameter {
@@ -89,10 +90,10 @@ pub fn compare_correlations(
     mos: &[f64],
     kind: CorrelationKind,
 ) -> Result<WilliamsTest> {
-    validate::correlation_inputs("Williams' test", 4, pred_a, mos)?;
-    validate::same_len(("pred_a", pred_a), ("pred_b", pred_b))?;
-    validate::finite("pred_b", pred_b)?;
-    validate::not_constant("pred_b", pred_b, "Williams' test")?;
+    checks::correlation_inputs("Williams' test", 4, pred_a, mos)?;
+    checks::same_len(("pred_a", pred_a), ("pred_b", pred_b))?;
+    checks::finite("pred_b", pred_b)?;
+    checks::not_constant("pred_b", pred_b, "Williams' test")?;
     let (a, b, m) = match kind {
         CorrelationKind::Pearson => (pred_a.to_vec(), pred_b.to_vec(), mos.to_vec()),
         CorrelationKind::Spearman => (
@@ -128,9 +129,9 @@ pub fn residual_f_test(
     mos: &[f64],
     parameters: usize,
 ) -> Result<ResidualFTest> {
-    validate::paired("the residual F-test", parameters + 2, mapped_a, mos)?;
-    validate::same_len(("mapped_a", mapped_a), ("mapped_b", mapped_b))?;
-    validate::finite("mapped_b", mapped_b)?;
+    checks::paired("the residual F-test", parameters + 2, mapped_a, mos)?;
+    checks::same_len(("mapped_a", mapped_a), ("mapped_b", mapped_b))?;
+    checks::finite("mapped_b", mapped_b)?;
     let df = (mos.len() - parameters) as f64;
     let variance = |mapped: &[f64]| {
         mapped

@@ -5,6 +5,7 @@ use candle_core::Tensor;
 
 /// An element-wise activation.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Activation {
     /// None.
     Identity,

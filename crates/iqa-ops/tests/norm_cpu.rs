@@ -2,7 +2,7 @@
 //! by candle's activation: outputs, the gradients of the input, weight and bias, and the
 //! running statistics, in training and evaluation, within 1e-5 relative (f32).
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use candle_core::{Device, Tensor, Var};
 use candle_nn::ModuleT;
@@ -67,6 +67,7 @@ fn fused_batch_norm_matches_candle_forward_backward_and_running_statistics() {
                     Activation::LeakyRelu(s) => {
                         candle_nn::ops::leaky_relu(&y, f64::from(s)).unwrap()
                     }
+                    other => panic!("no stock counterpart for {other:?}"),
                 };
                 assert!(rel(&y_fused, &y_stock) < 1e-5, "{what}: output");
                 let g_fused = (y_fused * &r)

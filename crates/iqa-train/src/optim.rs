@@ -15,6 +15,7 @@ use crate::error::{Result, config_error};
 /// Which update rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum OptimiserKind {
     /// Stochastic gradient descent with momentum (the paper's).
     Sgd,

@@ -159,10 +159,7 @@ pub fn run(command: &DatasetsCommand) -> Result<()> {
                 println!("  distortion types  {}", s.distortion_types);
                 println!(
                     "  labels            {} from {}, {} is better, nominal range {}..{}",
-                    match label.kind {
-                        iqa_data::LabelKind::Mos => "MOS",
-                        iqa_data::LabelKind::Dmos => "DMOS",
-                    },
+                    label.kind.abbreviation(),
                     label.source,
                     if s.higher_is_better {
                         "higher"

@@ -12,7 +12,7 @@ use iqa_models::{
     FullReferenceModel, ModelError, image_to_tensor, load_image, parse_device, score_images,
 };
 
-use super::atomic::AtomicFile;
+use iqa_io::AtomicFile;
 
 /// Arguments of `iqa fr`.
 #[derive(Debug, clap::Args)]

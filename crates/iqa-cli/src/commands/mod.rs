@@ -1,7 +1,6 @@
 //! The subcommands of `iqa`, one file each, and the helpers they share (CSV columns,
-//! plain-text tables, atomic output files).
+//! plain-text tables).
 
-pub mod atomic;
 pub mod bench;
 pub mod compare;
 pub mod csv_table;

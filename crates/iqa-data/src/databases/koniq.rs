@@ -20,6 +20,7 @@ const SETS: &str = "koniq10k_distributions_sets.csv";
 
 /// Which of KonIQ-10k's two image folders to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KoniqSize {
     /// `1024x768/`, the original resolution.
     Full,

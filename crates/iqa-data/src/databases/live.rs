@@ -28,6 +28,7 @@ const NAME: &str = "live";
 
 /// Which of LIVE's two DMOS releases to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum LiveLabels {
     /// `dmos.mat: dmos`, the scores of the original release (no standard deviations).
     Dmos,

@@ -19,6 +19,7 @@ use crate::{DataError, Result};
 
 /// The databases this crate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DatabaseKind {
     /// LIVE Release 2 (Sheikh et al.): 779 distorted images of 29 references, DMOS.
     Live,

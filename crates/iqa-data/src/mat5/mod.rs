@@ -71,6 +71,7 @@ const FLAG_COMPLEX: u32 = 0x0800;
 
 /// One MATLAB variable's value.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum MatValue {
     /// A numeric or logical array, column-major, converted to f64.
     Numeric {

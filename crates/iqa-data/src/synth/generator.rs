@@ -26,6 +26,7 @@ pub const GENERATOR_VERSION: &str = "1";
 
 /// Where the pristine images come from.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SceneSource {
     /// `count` dead-leaves scenes of `width x height`.
     Procedural {

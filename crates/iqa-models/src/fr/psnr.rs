@@ -11,6 +11,7 @@ use crate::Result;
 
 /// Which channels PSNR compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum PsnrChannels {
     /// All three RGB channels (default).
     #[default]

@@ -18,6 +18,7 @@ const C2: f64 = (0.03 * 255.0) * (0.03 * 255.0);
 
 /// The reference code's automatic downsampling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Downsample {
     /// Downsample by round(min(H, W) / 256) first, as the reference code does (default).
     #[default]
@@ -28,6 +29,7 @@ pub enum Downsample {
 
 /// Which channels SSIM compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum SsimChannels {
     /// MATLAB `rgb2gray` luma, rounded to 8 bits (default; the reference code's input).
     #[default]

@@ -52,6 +52,7 @@ pub mod files {
 /// The stage a step belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Stage {
     /// R_pre's pre-training.
     Pretrain,
