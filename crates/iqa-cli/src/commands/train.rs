@@ -332,9 +332,12 @@ fn write_predictions(
     indices: &[usize],
     predictions: &[f64],
 ) -> Result<()> {
+    // Errors of the atomic file name `path` themselves; the CSV writer's get it here.
+    let csv_error = |e: csv::Error| anyhow::anyhow!("cannot write `{}`: {e}", path.display());
     iqa_io::write_atomic(path, |file| -> Result<()> {
         let mut w = csv::Writer::from_writer(file);
-        w.write_record(["dist", "score", "dist_type", "prediction"])?;
+        w.write_record(["dist", "score", "dist_type", "prediction"])
+            .map_err(csv_error)?;
         for (&i, p) in indices.iter().zip(predictions) {
             let item = &manifest.items[i];
             w.write_record([
@@ -342,10 +345,11 @@ fn write_predictions(
                 item.score.to_string(),
                 item.dist_type.clone().unwrap_or_default(),
                 p.to_string(),
-            ])?;
+            ])
+            .map_err(csv_error)?;
         }
-        w.flush()?;
+        w.flush()
+            .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", path.display()))?;
         Ok(())
     })
-    .with_context(|| format!("writing the predictions `{}`", path.display()))
 }

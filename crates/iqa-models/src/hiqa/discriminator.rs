@@ -59,12 +59,14 @@ impl Discriminator {
     /// [`Discriminator::forward`] on the calling thread.
     fn forward_here(&self, reference: &Tensor, train: bool) -> Result<Tensor> {
         let mut x = reference.clone();
+        // (N, 3, H, W) -> (N, d, H/2, W/2) -> ... -> (N, 8d, H/16, W/16); d = d_width
         for (conv, bn) in &self.convs {
             x = match bn {
                 Some(bn) => bn.forward_act(&conv.forward(&x)?, train, LEAKY)?,
                 None => conv.forward_act(&x, LEAKY)?,
             };
         }
+        // -> (N, 8d) -> (N, 1) -> (N) logits
         let pooled = x.mean(D::Minus1)?.mean(D::Minus1)?;
         Ok(self.head.forward(&pooled)?.squeeze(1)?)
     }

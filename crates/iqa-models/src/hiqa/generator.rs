@@ -99,20 +99,26 @@ impl Generator {
 
     /// [`Generator::forward`] on the calling thread.
     fn forward_here(&self, distorted: &Tensor, train: bool) -> Result<Hallucination> {
+        // Widths: w = g_width; sizes for an (N, 3, H, W) input with even H, W.
         let (_, _, h, w) = distorted.dims4()?;
+        // (N, 3, H, W) -> (N, w/4, H/2, W/2): 7x7 stride-2 stem
         let x = self.conv1.forward(distorted, train)?;
         let (_, _, h2, w2) = x.dims4()?;
         let x = self.res1.forward(&x, train)?;
+        // -> (N, w/2, H/2, W/2)
         let x = self.conv2.forward(&x, train)?;
         let x = self.res2.forward(&x, train)?;
+        // -> (N, w/2, H/4, W/4)
         let x = if h2 >= 2 && w2 >= 2 {
             max_pool2d(&x, 2)?
         } else {
             x
         };
+        // -> (N, w, H/4, W/4): the stacks' resolution
         let mut x = self.res3.forward(&x, train)?;
         let mut features = None;
         for stack in &self.stacks {
+            // (N, w, H/4, W/4) -> same; `inner`: (N, w, H/4 / 2^depth, W/4 / 2^depth)
             let (y, inner) = stack.hourglass.forward(&x, train)?;
             let y = stack
                 .features
@@ -121,12 +127,14 @@ impl Generator {
             features = Some(inner);
         }
         let features = features.unwrap_or_else(|| x.clone());
+        // (N, w, H/4, W/4) -> (N, w/2, H/2, W/2) -> (N, w/4, H, W)
         let x = self
             .res_up1
             .forward(&upsample_nearest2d(&x, h2, w2)?, train)?;
         let x = self
             .res_up2
             .forward(&upsample_nearest2d(&x, h, w)?, train)?;
+        // -> (N, 3, H, W), added to the input and clamped to [0, 1]
         let correction = self.out.forward(&x)?;
         let image = (distorted + correction)?.clamp(0f32, 1f32)?;
         Ok(Hallucination { image, features })

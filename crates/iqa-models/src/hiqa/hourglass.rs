@@ -43,6 +43,7 @@ impl Hourglass {
     /// Returns the output (same shape as `x`) and the features at the innermost level
     /// (the "high-level feature" the fusion uses).
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<(Tensor, Tensor)> {
+        // x: (N, C, H, W); the upper branch keeps the resolution.
         let (_, _, h, w) = x.dims4()?;
         let up = self.up.forward(x, train)?;
         // Odd sizes: pooling floors, so sides below 2 stop shrinking (pool only what fits).
@@ -51,6 +52,7 @@ impl Hourglass {
         } else {
             x.clone()
         };
+        // (N, C, H/2, W/2): the lower branch, recursing `depth` times
         let low = self.low_in.forward(&pooled, train)?;
         let (low, innermost) = match &self.inner {
             Inner::Deeper(hg) => hg.forward(&low, train)?,
@@ -60,6 +62,7 @@ impl Hourglass {
             }
         };
         let low = self.low_out.forward(&low, train)?;
+        // (N, C, H/2, W/2) -> (N, C, H, W), added to the upper branch
         let back = upsample_nearest2d(&low, h, w)?;
         Ok(((up + back)?, innermost))
     }

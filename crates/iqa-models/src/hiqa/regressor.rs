@@ -120,6 +120,7 @@ impl Regressor {
         reference: Option<&Tensor>,
         train: bool,
     ) -> Result<Vec<Tensor>> {
+        // c = r_width. (N, 3, H, W) -> (N, c, H, W): the image stem, full resolution
         let (conv, res) = &self.stem_image;
         let mut x = res.forward(&conv.forward(distorted, train)?, train)?;
         if let Some((conv, res)) = &self.stem_map {
@@ -127,9 +128,11 @@ impl Regressor {
                 field: "regressor input",
                 reason: "R uses the discrepancy map: give it a reference estimate".to_string(),
             })?;
+            // |I_d - I_r| (N, 3, H, W) -> (N, c, H, W), summed with the image stem
             let map = (distorted - reference)?.abs()?;
             x = (x + res.forward(&conv.forward(&map, train)?, train)?)?;
         }
+        // -> (N, c, H, W) -> (N, c, H/2, W/2)
         let x = self.conv.forward(&x, train)?;
         let (_, _, h, w) = x.dims4()?;
         let mut x = if h >= 2 && w >= 2 {
@@ -138,6 +141,8 @@ impl Regressor {
             x
         };
         let mut maps = Vec::with_capacity(4);
+        // Four stages of two basic blocks; each after the first halves the size and doubles
+        // the width.
         for pair in self.stages.chunks(2) {
             for block in pair {
                 x = block.forward(&x, train)?;
@@ -171,6 +176,8 @@ impl Regressor {
         g_features: Option<&Tensor>,
         train: bool,
     ) -> Result<Tensor> {
+        // (N, 3, H, W) -> stage maps (N, c, H/2, W/2), (N, 2c, H/4, W/4), (N, 4c, H/8, W/8),
+        // (N, 8c, H/16, W/16); c = r_width
         let maps = self.feature_maps(distorted, reference, train)?;
         let last = maps
             .last()
@@ -178,8 +185,11 @@ impl Regressor {
                 field: "regressor",
                 reason: "R has no stages".to_string(),
             })?;
+        // (N, 8c, H/16, W/16) -> (N, 8c): global average pooling
         let mut pooled = last.mean(D::Minus1)?.mean(D::Minus1)?;
         if let Some(project) = &self.project {
+            // G's bottleneck (N, g_width, h, w) -> (N, g_width) -> (N, fusion_width), then
+            // concatenated: (N, 8c + fusion_width)
             let g = g_features.ok_or_else(|| crate::ModelError::InvalidConfig {
                 field: "regressor input",
                 reason: "R fuses G's features: give them".to_string(),
@@ -187,6 +197,7 @@ impl Regressor {
             let g = project.forward(&g.mean(D::Minus1)?.mean(D::Minus1)?)?;
             pooled = Tensor::cat(&[&pooled, &g], 1)?;
         }
+        // -> (N, hidden_width) -> (N, 1) -> (N)
         let hidden = self.fc1.forward(&pooled)?.relu()?;
         Ok(self.fc2.forward(&hidden)?.squeeze(1)?)
     }
