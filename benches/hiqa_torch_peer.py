@@ -43,6 +43,19 @@ on 2 deterministic 8-bit RGB images of patch x patch pixels,
 images are also written as PNG files, and the `iqa score` command that scores each one
 with our Rust code is printed: an image of exactly one patch is one window, so our score
 is the same forward pass and should agree to about 1e-5 (float summation order differs).
+
+Algorithm 1 step for step (the fixture of crates/iqa-train/tests/algorithm1.rs):
+
+    python3 benches/hiqa_torch_peer.py --train-check crates/iqa-train/tests/fixtures/algorithm1
+
+reads the initial training state our trainer wrote (`state.safetensors`: `net.g.*`, `net.r.*`,
+`net.d.*`, `pre.r.*`), VGG19's weights, the batches and `setup.json` (sizes, loss weights,
+optimiser, learning rates, stage lengths), runs every step of Algorithm 1 as
+crates/iqa-train/src/trainer/steps.rs does (with `torch.optim.SGD`: momentum, weight decay,
+the step decay set per update), in float32 and in float64, and writes `expected.json`: per
+step the losses and the sum of absolute values of every tensor (running statistics
+included) afterwards, in both precisions, and how far each tensor has moved from its
+initial value in float64.
 """
 
 import argparse
@@ -97,7 +110,7 @@ class LossWeights:
     pixel: float = 1.0
     perceptual: float = 0.01
     adversarial: float = 0.001
-    quality: float = 1.0
+    quality: float = 0.01
     epsilon: float = 0.05
 
 
@@ -634,9 +647,9 @@ def check_images(seed, patch):
 
 
 def images_to_tensor(images, device):
-    """image_tensor.rs: u8 -> f32, then `affine(1 / 255, 0)` (a multiply in float32)."""
+    """image_tensor.rs: u8 -> f32 / 255 (a correctly rounded division, as ToTensor)."""
     t = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous().to(torch.float32)
-    return (t * torch.tensor(1.0 / 255.0, dtype=torch.float32)).to(device)
+    return (t / 255.0).to(device)
 
 
 def predict(nets, x):
@@ -716,6 +729,216 @@ def write_check_pngs(args, images, patch):
 # ---------------------------------------------------------------------------------------
 # Timing (bench.rs)
 # ---------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------
+# --train-check: Algorithm 1 step for step (crates/iqa-train/src/trainer/steps.rs)
+# ---------------------------------------------------------------------------------------
+
+
+def step_decay(schedule, k, stage):
+    """lr.rs `StepDecay::at`: base * gamma^(k // every), every = 70 % of the stage when
+    absent (integer steps, at least 1)."""
+    every = schedule.get("every") or max(stage * 7 // 10, 1)
+    return schedule["base"] * schedule["gamma"] ** (k // every)
+
+
+class Trainer:
+    """The trainer's networks, optimisers and steps, as steps.rs runs them."""
+
+    def __init__(self, setup, state, vgg_tensors, dtype=torch.float32):
+        n = setup["network"]
+        self.cfg = HiqaConfig(
+            "fixture", n["g_width"], n["g_stacks"], n["g_depth"], n["r_width"],
+            n["fusion_width"], n["hidden_width"], n["d_width"], n["patch"], tuple(n["vgg_taps"]),
+        )  # fmt: skip
+        self.w = LossWeights(**setup["losses"])
+        self.lr = setup["lr"]
+        self.stages = setup["steps"]
+        opt = setup["optimiser"]
+        if opt["kind"] != "sgd":
+            raise ValueError("the check covers the paper's optimiser, SGD")
+        self.nets = {"g": Generator(self.cfg), "r": Regressor(self.cfg, FULL), "d": Discriminator(self.cfg)}
+        self.pre = Regressor(self.cfg, NO_FUSION)
+        self.vgg = Vgg19Features(self.cfg.vgg_taps)
+        load_into(self.named(), state)
+        load_into({f"features.{k}": v for k, v in self.vgg.features.state_dict().items()}, vgg_tensors)
+        freeze(self.vgg)
+        for m in list(self.nets.values()) + [self.pre, self.vgg]:
+            m.to(dtype)
+        self.dtype = dtype
+
+        def sgd(module):
+            # Every trainable tensor (batch-norm scales and biases included), as optim.rs.
+            return torch.optim.SGD(
+                module.parameters(), lr=1.0, momentum=opt["momentum"], weight_decay=opt["weight_decay"]
+            )
+
+        self.opts = {name: sgd(m) for name, m in self.nets.items()}
+        self.opts["pre"] = sgd(self.pre)
+        self.step = 0
+
+    def named(self):
+        """Our state-file names -> tensors (`net.g.*`, ..., `pre.r.*`)."""
+        out = {f"net.{k}": v for k, v in hiqa_state_dict(self.nets).items()}
+        out.update({f"pre.{k}": v for k, v in hiqa_state_dict({"r": self.pre}).items()})
+        return out
+
+    def update(self, loss, name, schedule, k, stage):
+        """`Optimiser::backward_step`: gradients of this loss only, then one SGD step."""
+        for m in list(self.nets.values()) + [self.pre]:
+            m.zero_grad(set_to_none=True)
+        loss.backward()
+        opt = self.opts[name]
+        for group in opt.param_groups:
+            group["lr"] = step_decay(self.lr[schedule], k, stage)
+        opt.step()
+
+    def train_step(self, distorted, reference, scores):
+        pre = self.stages["pretrain"]
+        joint = self.stages["joint"]
+        k = self.step
+        if k < pre:
+            out = self.pretrain_step(distorted, reference, scores, k)
+        elif k < pre + joint:
+            out = self.joint_step(distorted, reference, scores, k - pre)
+        else:
+            out = self.regressor_step(distorted, scores, k - pre)
+        self.step += 1
+        return out
+
+    def pretrain_step(self, d, reference, s, k):
+        self.pre.train()
+        loss = regression_loss(self.pre(d, reference, None), s)
+        self.update(loss, "pre", "pretrain", k, self.stages["pretrain"])
+        return {"L_pre": loss.item()}
+
+    def regressor_step(self, d, s, k):
+        g, r = self.nets["g"], self.nets["r"]
+        g.eval()
+        with torch.no_grad():
+            image, features = g(d)
+        r.train()
+        loss = regression_loss(r(d, image, features), s)
+        self.update(loss, "r", "regressor", k, self.stages["joint"] + self.stages["regressor"])
+        return {"L_R": loss.item()}
+
+    def joint_step(self, d, reference, s, k):
+        g, r, dis = self.nets["g"], self.nets["r"], self.nets["d"]
+        w, joint = self.w, self.stages["joint"]
+        freeze(self.pre)
+        out = {}
+        # Line 1: the hallucination R is trained on and D judges (detached).
+        g.train()
+        with torch.no_grad():
+            image, features = g(d)
+        # Line 4, Eq. 2 (the IQA-discriminator).
+        r.eval()
+        with torch.no_grad():
+            predicted = r(d, image, features)
+        d_fake = ((predicted - s).abs() < w.epsilon).to(self.dtype)
+        out["d_fake"] = d_fake.mean().item()
+        # Line 5: D on true references.
+        dis.train()
+        real = softplus(-dis(reference)).mean()
+        self.update(real, "d", "discriminator", k, joint)
+        out["L_D_real"] = real.item()
+        # Line 6: D on hallucinations, with the IQA labels.
+        fake = softplus(-(dis(image) * (d_fake * 2.0 - 1.0))).mean()
+        self.update(fake, "d", "discriminator", k, joint)
+        out["L_D_fake"] = fake.item()
+        # Line 7: G by mu3 L_adv (D in eval mode).
+        g.train()
+        dis.eval()
+        hallucinated, _ = g(d)
+        adv = adversarial_loss(dis(hallucinated))
+        self.update(adv * w.adversarial, "g", "generator", k, joint)
+        out["L_adv"] = adv.item()
+        # Line 8: R by Eq. 5 on the hallucination of line 1.
+        r.train()
+        loss = regression_loss(r(d, image, features), s)
+        self.update(loss, "r", "regressor", k, joint + self.stages["regressor"])
+        out["L_R"] = loss.item()
+        # Line 9: G by Eq. 4.
+        hallucinated, _ = g(d)
+        l_p = pixel_loss(hallucinated, reference)
+        l_v = vgg_loss(self.vgg, hallucinated, reference)
+        l_q = quality_loss(self.pre, d, hallucinated, reference)
+        l_g = l_p * w.pixel + perceptual_loss(l_v, l_q, w.quality) * w.perceptual
+        l_g = l_g + adversarial_loss(dis(hallucinated)) * w.adversarial
+        self.update(l_g, "g", "generator", k, joint)
+        out.update({"L_p": l_p.item(), "L_v": l_v.item(), "L_q": l_q.item(), "L_G": l_g.item()})
+        return out
+
+
+def load_into(named, stored):
+    """Copies `stored[name]` into every tensor of `named`; each must be there, same shape."""
+    problems = [p for p in compare_names(named, stored) if not p.startswith("not ours")]
+    if problems:
+        raise ValueError("; ".join(problems))
+    with torch.no_grad():
+        for name, tensor in named.items():
+            tensor.copy_(stored[name].to(tensor.dtype))
+
+
+def train_trajectory(setup, state, vgg, batches, dtype):
+    """Per step: the losses, every tensor's sum of absolute values, and how far each tensor
+    has moved from its initial value (the sum of absolute differences), in `dtype`."""
+    trainer = Trainer(setup, state, vgg, dtype)
+    initial = {name: t.detach().double().clone() for name, t in trainer.named().items()}
+    steps = []
+    for k in range(sum(setup["steps"].values())):
+        losses = trainer.train_step(
+            *(batches[f"{part}.{k}"].clone().to(dtype) for part in ("distorted", "reference", "scores"))
+        )
+        named = trainer.named()
+        sums = {name: t.detach().double().abs().sum().item() for name, t in named.items()}
+        moved = {name: (t.detach().double() - initial[name]).abs().sum().item() for name, t in named.items()}
+        steps.append((losses, sums, moved))
+    return steps
+
+
+def run_train_check(args):
+    """Runs the fixture's steps in float32 (what our Rust code computes) and in float64
+    (the reference both are measured against) and writes `expected.json`. Returns the exit
+    status."""
+    torch.manual_seed(0)
+    folder = args.train_check
+    setup = json.load(open(os.path.join(folder, "setup.json")))
+    state, _ = read_safetensors(os.path.join(folder, "state.safetensors"))
+    vgg, _ = read_safetensors(os.path.join(folder, "vgg19.safetensors"))
+    batches, _ = read_safetensors(os.path.join(folder, "batches.safetensors"))
+    single = train_trajectory(setup, state, vgg, batches, torch.float32)
+    double = train_trajectory(setup, state, vgg, batches, torch.float64)
+    steps = []
+    for k, ((losses, sums, _), (losses64, sums64, moved64)) in enumerate(zip(single, double)):
+        if losses.get("d_fake") != losses64.get("d_fake"):
+            print(f"step {k}: d_fake differs between float32 and float64; choose other batches")
+            return 1
+        steps.append(
+            {"losses": losses, "losses_f64": losses64, "abs_sums": sums, "abs_sums_f64": sums64, "moved_f64": moved64}
+        )
+        print(f"step {k}: " + ", ".join(f"{n} {v:.6g}" for n, v in losses.items()))
+    result = {
+        "producer": "benches/hiqa_torch_peer.py --train-check",
+        "torch_version": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "steps": steps,
+    }
+    def short(value):
+        """12 significant digits: well below every tolerance, a smaller fixture."""
+        if isinstance(value, float):
+            return float(f"{value:.12g}")
+        if isinstance(value, dict):
+            return {k: short(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [short(v) for v in value]
+        return value
+
+    with open(os.path.join(folder, "expected.json"), "w") as f:
+        json.dump(short(result), f, sort_keys=True, separators=(",", ":"))
+        f.write("\n")
+    return 0
 
 
 def synchronize(device):
@@ -945,6 +1168,7 @@ def parse_args(argv):
     p.add_argument("--check-against", metavar="FILE", help="load a model file of ours strictly, then exit")
     p.add_argument("--check-input", metavar="SEED", type=int, help="with --check-against: score the check images")
     p.add_argument("--check-png", metavar="DIR", help="with --check-input: write the check images as PNG to DIR")
+    p.add_argument("--train-check", metavar="DIR", help="run Algorithm 1 on the fixture in DIR and write DIR/expected.json")
     args = p.parse_args(argv)
     if args.patch is not None and args.patch <= 0:
         p.error("--patch must be positive")
@@ -963,6 +1187,8 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     cfg = PRESETS[args.preset]
     device = torch.device(args.device)
+    if args.train_check:
+        return run_train_check(args)
     if args.check_against:
         return run_check(args, cfg, device)
     run_bench(args, cfg, device, args.batch)

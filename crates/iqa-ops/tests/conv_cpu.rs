@@ -105,6 +105,7 @@ fn matches_candle_forward_and_backward() {
         (4, 16, 16, 8, 8, 3, 1, 1),
         (1, 3, 2, 2, 2, 3, 1, 1),
         (5, 7, 5, 13, 9, 3, 1, 0),
+        (4, 3, 2, 32, 32, 7, 2, 3),
     ];
     let mut compared = 0;
     for (n, c, o, h, w, k, s, p) in cases {

@@ -92,7 +92,6 @@ impl Trainer {
             let batch = batcher.training_batch(epoch, index, bs)?;
             let stage = self.stage_of(self.step);
             last = self.train_step(&batch)?;
-            self.step += 1;
             let done = self.step == end;
             let mut record = None;
             let mut summary = String::new();

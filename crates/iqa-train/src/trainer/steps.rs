@@ -35,11 +35,14 @@ impl Trainer {
         Ok(value)
     }
 
-    /// One step of the current stage on `batch`, on rayon's pool for the CPU
-    /// ([`iqa_models::ops::on_pool`]: the forward and backward passes in one hop).
+    /// One step of the current stage on `batch`, then the step count advances. Runs on
+    /// rayon's pool for the CPU ([`iqa_models::ops::on_pool`]: the forward and backward
+    /// passes in one hop). A loss that diverges is an error and the count stays.
     pub fn train_step(&mut self, batch: &PatchBatch) -> Result<Losses> {
         let device = self.device.clone();
-        iqa_models::ops::on_pool(&device, || self.step_here(batch))
+        let losses = iqa_models::ops::on_pool(&device, || self.step_here(batch))?;
+        self.step += 1;
+        Ok(losses)
     }
 
     /// [`Trainer::train_step`] on the calling thread.
