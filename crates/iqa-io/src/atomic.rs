@@ -5,15 +5,18 @@
 //! complete, so readers see the old file or the new one, never half of one. An
 //! [`AtomicFile`] dropped before [`AtomicFile::commit`] (an error, a panic) removes its
 //! temporary file. A process killed outright cannot clean up, so every new write to
-//! `NAME` first removes the temporaries of `NAME` whose process no longer runs (on Linux,
-//! by `/proc/PID`; elsewhere those older than a day). Temporary files are created with the
+//! the first write of a process into a folder removes the temporaries there whose process
+//! no longer runs (on Linux, by `/proc/PID`; elsewhere those older than a day). The folder
+//! is listed once per process, so writing many files into one folder stays linear. Temporary files are created with the
 //! default permissions of a new file (`0666` less the umask on Unix), the same as the
 //! renamed file would get from `std::fs::write`. Errors name the target, never the
 //! temporary name.
 
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -51,14 +54,20 @@ fn folder_of(target: &Path) -> &Path {
     }
 }
 
+/// The marker every temporary name carries: `.NAME.partial-PID-N`.
+const PARTIAL: &str = ".partial-";
+
 /// The prefix of every temporary name of `target`: `.NAME.partial-`.
 fn temp_prefix(target: &Path) -> String {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".to_string());
-    format!(".{name}.partial-")
+    format!(".{name}{PARTIAL}")
 }
+
+/// Folders this process has already cleaned of stale temporaries.
+static CLEANED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
 
 impl AtomicFile {
     /// Starts writing what will become `target` (whose folder must exist).
@@ -66,7 +75,17 @@ impl AtomicFile {
         let target = target.as_ref().to_path_buf();
         let folder = folder_of(&target);
         let prefix = temp_prefix(&target);
-        remove_stale(folder, &prefix);
+        let first_visit = CLEANED
+            .lock()
+            .map(|mut cleaned| {
+                cleaned
+                    .get_or_insert_with(HashSet::new)
+                    .insert(folder.to_path_buf())
+            })
+            .unwrap_or(true);
+        if first_visit {
+            remove_stale(folder);
+        }
         let n = WRITES.fetch_add(1, Ordering::Relaxed);
         let temp = folder.join(format!("{prefix}{}-{n}", std::process::id()));
         let file = OpenOptions::new()
@@ -143,16 +162,21 @@ pub fn write_bytes_atomic(target: impl AsRef<Path>, bytes: &[u8]) -> Result<()> 
     })
 }
 
-/// Removes the temporaries starting with `prefix` in `folder` whose process is gone.
+/// Removes the temporaries in `folder` (`.NAME.partial-PID-N`) whose process is gone.
 /// Best effort: a folder that cannot be listed is left alone (creating the new temporary
 /// then reports the real problem).
-fn remove_stale(folder: &Path, prefix: &str) {
+fn remove_stale(folder: &Path) {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+        let Some(rest) = name
+            .to_str()
+            .filter(|n| n.starts_with('.'))
+            .and_then(|n| n.rsplit_once(PARTIAL))
+            .map(|(_, rest)| rest)
+        else {
             continue;
         };
         let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
@@ -229,14 +253,17 @@ mod tests {
     }
 
     #[test]
-    fn temporaries_of_dead_processes_are_removed_by_the_next_write() {
+    fn temporaries_of_dead_processes_are_removed_by_the_first_write_into_a_folder() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("model.safetensors");
-        // A pid that cannot run (above Linux's pid_max), and another target's temporary.
+        // A pid that cannot run (above Linux's pid_max), for this target and another; a
+        // file that only looks similar.
         let dead = dir.path().join(".model.safetensors.partial-4294967295-0");
-        let other = dir.path().join(".other.partial-4294967295-0");
-        std::fs::write(&dead, "x").unwrap();
-        std::fs::write(&other, "x").unwrap();
+        let other = dir.path().join(".other.csv.partial-4294967295-3");
+        let unrelated = dir.path().join("notes.partial-4294967295-0");
+        for f in [&dead, &other, &unrelated] {
+            std::fs::write(f, "x").unwrap();
+        }
         let mine = dir.path().join(format!(
             ".model.safetensors.partial-{}-999999",
             std::process::id()
@@ -245,14 +272,15 @@ mod tests {
         write_bytes_atomic(&target, b"ok").unwrap();
         let left = names(dir.path());
         if cfg!(target_os = "linux") {
-            assert!(!left.contains(&".model.safetensors.partial-4294967295-0".to_string()));
+            assert!(!dead.exists() && !other.exists(), "{left:?}");
         }
-        assert!(
-            left.contains(&".other.partial-4294967295-0".to_string()),
-            "{left:?}"
-        );
+        assert!(unrelated.exists(), "{left:?}");
         assert!(mine.exists(), "a temporary of this live process stays");
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "ok");
+        // The folder is listed once per process: a later stale file stays until next run.
+        std::fs::write(&dead, "x").unwrap();
+        write_bytes_atomic(&target, b"again").unwrap();
+        assert!(dead.exists());
     }
 
     #[test]
