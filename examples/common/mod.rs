@@ -114,7 +114,7 @@ impl Common {
             );
             return Ok((m, line));
         }
-        // MS-SSIM (the labeller) needs at least 161 pixels a side.
+        // The tiny preset's 64-pixel patches fit 192x192 scenes.
         let (width, height) = if self.preset == "tiny" {
             (192, 192)
         } else {
@@ -132,7 +132,8 @@ impl Common {
             levels: 5,
             seed: self.seed.wrapping_add(name.len() as u64 * 7919),
         };
-        let report = generate(&options, &MetricLabeller::new("ms-ssim")?, &|_, _| {})?;
+        // SSIM, as the quick start: see docs/learning.md for why.
+        let report = generate(&options, &MetricLabeller::new("ssim")?, &|_, _| {})?;
         let mut m = iqa::data::load(
             DatabaseKind::Manifest,
             &report.manifest,
@@ -140,7 +141,7 @@ impl Common {
         )?;
         m.database = name.to_string();
         let line = format!(
-            "{name}: SYNTHETIC stand-in (no --root given): {} dead-leaves scenes of {width}x{height}, {} distortion types x 5 levels, pseudo-MOS from MS-SSIM, in {}",
+            "{name}: SYNTHETIC stand-in (no --root given): {} dead-leaves scenes of {width}x{height}, {} distortion types x 5 levels, pseudo-MOS from SSIM, in {}",
             self.scenes,
             distortions.len(),
             out.display()

@@ -55,6 +55,15 @@ impl Default for OptimiserConfig {
 }
 
 impl OptimiserConfig {
+    /// Adam (beta 0.9, 0.999, eps 1e-8, PyTorch's defaults) without weight decay.
+    pub fn adam() -> OptimiserConfig {
+        OptimiserConfig {
+            kind: OptimiserKind::Adam,
+            weight_decay: 0.0,
+            ..OptimiserConfig::default()
+        }
+    }
+
     /// Checks the ranges.
     pub fn check(&self, field: &str) -> Result<()> {
         let bad = |name: &str, reason: &str| Err(config_error(&format!("{field}.{name}"), reason));

@@ -47,6 +47,7 @@ use candle_core::{DType, Device, Tensor};
 use iqa_data::PatchBatch;
 use iqa_models::hiqa::Preset;
 use iqa_train::config::StageSteps;
+use iqa_train::optim::OptimiserConfig;
 use iqa_train::{TrainConfig, Trainer, Variant, files};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -63,6 +64,8 @@ const PATCH: usize = 32;
 /// from the fixture.
 fn config() -> TrainConfig {
     let mut c = TrainConfig::preset(Preset::Tiny);
+    // The paper's optimiser: SGD with momentum 0.9 and weight decay 5e-4.
+    c.optimiser = OptimiserConfig::default();
     c.variant = Variant::Full;
     c.network.patch = PATCH;
     c.network.g_width = 8;

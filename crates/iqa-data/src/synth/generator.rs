@@ -22,7 +22,7 @@ use crate::manifest::{Item, LabelInfo, LabelKind, Manifest};
 use crate::{DataError, Result};
 
 /// The version written into every description, bumped when outputs would change.
-pub const GENERATOR_VERSION: &str = "1";
+pub const GENERATOR_VERSION: &str = "2";
 
 /// Where the pristine images come from.
 #[derive(Debug, Clone, PartialEq)]
