@@ -5,25 +5,10 @@
 #[path = "../../iqa-data/tests/common/mod.rs"]
 mod common;
 
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-fn iqa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iqa"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+mod run;
+use run::{iqa, ok};
 
 #[test]
 fn check_export_split_live() {

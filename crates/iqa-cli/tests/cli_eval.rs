@@ -3,21 +3,17 @@
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+
+mod run;
+use run::iqa;
 
 const EXAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../examples/data/example_scores.csv"
 );
-
-fn iqa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iqa"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn json_of(output: &Output) -> Value {
     assert!(

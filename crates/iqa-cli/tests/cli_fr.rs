@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
+
+mod run;
+use run::iqa;
 
 /// The calibration set kept in the repository; fails if it is missing or empty.
 fn calibration() -> PathBuf {
@@ -48,13 +50,6 @@ fn image(kind: &str, name: &str) -> String {
         path.display()
     );
     path.to_str().unwrap().to_string()
-}
-
-fn iqa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iqa"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 fn fixture() -> Value {

@@ -4,32 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use candle_core::Device;
 use iqa_models::hiqa::{HiqaConfig, HiqaNetworks, RegressorMode, Variant, model_file};
 use serde_json::Value;
 
-fn iqa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iqa"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn stderr(out: &Output) -> String {
-    assert!(!out.status.success(), "expected a failure");
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
+mod run;
+use run::{failed as stderr, iqa, ok as stdout};
 
 /// A textured RGB image of `w x h`.
 fn image(path: &Path, w: u32, h: u32) {

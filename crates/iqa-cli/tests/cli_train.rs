@@ -2,30 +2,11 @@
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn iqa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iqa"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn failed(out: &Output) -> String {
-    assert!(!out.status.success(), "expected a failure");
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
+mod run;
+use run::{failed, iqa, ok};
 
 /// 5 scenes of 64x64, the LIVE types at two levels, PSNR pseudo-MOS.
 fn database(dir: &Path) -> String {
