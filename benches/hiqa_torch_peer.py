@@ -7,14 +7,14 @@ Run by hand (this script is not part of CI), e.g. next to `iqa bench`:
     python3 benches/hiqa_torch_peer.py --preset tiny --json
     iqa bench --preset tiny --json
 
-It mirrors src/bin/iqa/bench.rs: the same five measurements per batch size (`R forward`,
+It mirrors crates/iqa-cli/src/commands/bench.rs: the same five measurements per batch size (`R forward`,
 `G+R forward`, `G train step`, `R train step`, `D train step`), each timed with one
 warm-up call and then calls until `--seconds` have passed, plain SGD (lr 1e-4), uniform
 random inputs, the same train/eval mode of every network in every measurement, and the
 same `gflop_per_patch` formulas (multiply-adds of convolutions and linear layers, counted
 here with forward hooks, 2 FLOPs each). The architecture follows
 crates/iqa-models/src/hiqa/ (config.rs, blocks.rs, hourglass.rs, generator.rs,
-regressor.rs, discriminator.rs, vgg19.rs, losses.rs) layer for layer.
+regressor.rs, discriminator.rs, losses.rs; the VGG of crates/iqa-models/src/vgg.rs) layer for layer.
 
 Options: --preset tiny|paper, --batch 1,8,32, --patch N (default: the preset's),
 --seconds S (default 2.0), --threads N (torch.set_num_threads; default: torch's own),
@@ -400,7 +400,7 @@ class Discriminator(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------
-# VGG19 feature taps (vgg19.rs) and the losses (losses.rs)
+# VGG19 feature taps (vgg.rs) and the losses (losses.rs)
 # ---------------------------------------------------------------------------------------
 
 # torchvision's vgg19().features: (index, cin, cout) for a 3x3 convolution (its ReLU is
@@ -442,8 +442,8 @@ class Vgg19Features(nn.Module):
         """The tapped ReLU outputs, in VGG order."""
         h = (x - self.mean) / self.std
         out = []
-        # The same walk as vgg19.rs: a max-pool met before the first convolution past the
-        # last tap still runs (the Rust loop only breaks at that convolution).
+        # The walk of vgg.rs, which stops after the last tap (a max-pool there would not
+        # change the taps).
         for layer in VGG_LAYERS:
             if layer is None:
                 h = F.max_pool2d(h, 2)
@@ -454,6 +454,8 @@ class Vgg19Features(nn.Module):
             h = F.relu(self.features[str(i)](h))
             if i + 1 in self.taps:
                 out.append(h)
+                if len(out) == len(self.taps):
+                    break
         return out
 
 
