@@ -2,41 +2,15 @@
 //! `crates/iqa-models/tests/fixtures/calibration`.
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
+#[path = "../../iqa-models/tests/calibration/mod.rs"]
+mod calibration;
 mod run;
+use calibration::calibration;
 use run::iqa;
-
-/// The calibration set kept in the repository; fails if it is missing or empty.
-fn calibration() -> PathBuf {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../iqa-models/tests/fixtures/calibration"
-    ));
-    assert!(
-        dir.join("official.csv").is_file(),
-        "calibration set not found: no official.csv in {}",
-        dir.display()
-    );
-    for kind in ["ref", "dist"] {
-        let pngs = std::fs::read_dir(dir.join(kind)).map_or(0, |entries| {
-            entries
-                .filter(|e| {
-                    e.as_ref()
-                        .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png"))
-                })
-                .count()
-        });
-        assert!(
-            pngs > 0,
-            "calibration set incomplete: no PNG images in {}",
-            dir.join(kind).display()
-        );
-    }
-    dir
-}
 
 /// The path of a calibration image: the names (`I03.bmp`, as in the fixture) are those of
 /// the TID2013 originals; the repository holds them as PNG with the same stem.

@@ -12,6 +12,18 @@ use serde_json::Value;
 mod run;
 use run::{failed as stderr, iqa, ok as stdout};
 
+/// The scores of `iqa score --json` output, one per line.
+fn scores(json_lines: &str) -> Vec<f64> {
+    json_lines
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["score"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect()
+}
+
 /// A textured RGB image of `w x h`.
 fn image(path: &Path, w: u32, h: u32) {
     image::RgbImage::from_fn(w, h, |x, y| {
@@ -67,14 +79,7 @@ fn score_and_test_agree_on_small_and_large_images() {
     assert_eq!(tested.len(), 3);
     let mut args = vec!["score", "--model", model.to_str().unwrap(), "--json"];
     args.extend(paths.iter().map(|p| p.to_str().unwrap()));
-    let scored: Vec<f64> = stdout(&iqa(&args))
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["score"]
-                .as_f64()
-                .unwrap()
-        })
-        .collect();
+    let scored = scores(&stdout(&iqa(&args)));
     assert_eq!(scored, tested, "iqa score and iqa test disagree");
     assert!(scored.iter().all(|s| s.is_finite()));
     // Another batch size changes at most the last bits.
@@ -87,14 +92,7 @@ fn score_and_test_agree_on_small_and_large_images() {
         "3",
     ];
     args.extend(paths.iter().map(|p| p.to_str().unwrap()));
-    let rebatched: Vec<f64> = stdout(&iqa(&args))
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["score"]
-                .as_f64()
-                .unwrap()
-        })
-        .collect();
+    let rebatched = scores(&stdout(&iqa(&args)));
     for (a, b) in rebatched.iter().zip(&scored) {
         assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "{a} vs {b}");
     }

@@ -25,52 +25,48 @@ use crate::{ModelError, Result};
 /// channels; its ReLU has the next index) or a pooling layer.
 type Layer = Option<(usize, usize, usize)>;
 
-/// VGG16's `features` (13 convolutions).
-const VGG16: [Layer; 18] = [
-    Some((0, 3, 64)),
-    Some((2, 64, 64)),
-    None,
-    Some((5, 64, 128)),
-    Some((7, 128, 128)),
-    None,
-    Some((10, 128, 256)),
-    Some((12, 256, 256)),
-    Some((14, 256, 256)),
-    None,
-    Some((17, 256, 512)),
-    Some((19, 512, 512)),
-    Some((21, 512, 512)),
-    None,
-    Some((24, 512, 512)),
-    Some((26, 512, 512)),
-    Some((28, 512, 512)),
-    None,
-];
+/// A width per 3x3 convolution, `None` for a 2x2 pooling: torchvision's configurations
+/// "D" (VGG16, 13 convolutions) and "E" (VGG19, 16).
+const VGG16: [Option<usize>; 18] = cfg([2, 2, 3, 3, 3]);
+const VGG19: [Option<usize>; 21] = cfg([2, 2, 4, 4, 4]);
 
-/// VGG19's `features` (16 convolutions).
-const VGG19: [Layer; 21] = [
-    Some((0, 3, 64)),
-    Some((2, 64, 64)),
-    None,
-    Some((5, 64, 128)),
-    Some((7, 128, 128)),
-    None,
-    Some((10, 128, 256)),
-    Some((12, 256, 256)),
-    Some((14, 256, 256)),
-    Some((16, 256, 256)),
-    None,
-    Some((19, 256, 512)),
-    Some((21, 512, 512)),
-    Some((23, 512, 512)),
-    Some((25, 512, 512)),
-    None,
-    Some((28, 512, 512)),
-    Some((30, 512, 512)),
-    Some((32, 512, 512)),
-    Some((34, 512, 512)),
-    None,
-];
+/// The configuration with `convs[s]` convolutions in stage `s` (widths 64, 128, 256, 512,
+/// 512), each stage followed by a pooling.
+const fn cfg<const N: usize>(convs: [usize; 5]) -> [Option<usize>; N] {
+    const WIDTHS: [usize; 5] = [64, 128, 256, 512, 512];
+    let mut out = [None; N];
+    let (mut k, mut stage) = (0, 0);
+    while stage < 5 {
+        let mut c = 0;
+        while c < convs[stage] {
+            out[k] = Some(WIDTHS[stage]);
+            k += 1;
+            c += 1;
+        }
+        k += 1; // the pooling: already None
+        stage += 1;
+    }
+    out
+}
+
+/// The layers of a configuration with their torchvision indices: a convolution takes two
+/// (itself and its ReLU), a pooling one.
+fn layers_of(cfg: &[Option<usize>]) -> Vec<Layer> {
+    let (mut index, mut cin) = (0, 3);
+    cfg.iter()
+        .map(|layer| match *layer {
+            Some(cout) => {
+                let conv = (index, cin, cout);
+                (index, cin) = (index + 2, cout);
+                Some(conv)
+            }
+            None => {
+                index += 1;
+                None
+            }
+        })
+        .collect()
+}
 
 /// Which VGG.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,11 +79,11 @@ pub enum VggDepth {
 }
 
 impl VggDepth {
-    fn layers(self) -> &'static [Layer] {
-        match self {
+    fn layers(self) -> Vec<Layer> {
+        layers_of(match self {
             VggDepth::Vgg16 => &VGG16,
             VggDepth::Vgg19 => &VGG19,
-        }
+        })
     }
 
     /// The name used in messages (`vgg16`, `vgg19`).
@@ -130,6 +126,7 @@ pub struct VggConfig {
 #[derive(Debug, Clone)]
 pub struct Vgg {
     config: VggConfig,
+    layers: Vec<Layer>,
     convs: Vec<Conv2d>,
     mean: Tensor,
     std: Tensor,
@@ -175,6 +172,7 @@ impl Vgg {
             .collect::<Result<Vec<_>>>()?;
         Ok(Vgg {
             config: config.clone(),
+            layers,
             convs,
             mean: Tensor::new(&[0.485f32, 0.456, 0.406], device)?.reshape((1, 3, 1, 1))?,
             std: Tensor::new(&[0.229f32, 0.224, 0.225], device)?.reshape((1, 3, 1, 1))?,
@@ -239,7 +237,7 @@ impl Vgg {
         let (mut h, mut w, mut total) = (h, w, 0u64);
         for layer in self.config.depth.layers() {
             match layer {
-                Some((i, cin, cout)) if *i < last => total += (cin * cout * 9 * h * w) as u64,
+                Some((i, cin, cout)) if i < last => total += (cin * cout * 9 * h * w) as u64,
                 Some(_) => break,
                 None => (h, w) = pooled(self.config.pooling, h, w),
             }
@@ -257,9 +255,9 @@ impl Vgg {
         let last = self.config.taps.iter().copied().max().unwrap_or(0);
         let mut convs = self.convs.iter();
         let mut out = Vec::with_capacity(self.config.taps.len());
-        for layer in self.config.depth.layers() {
-            match layer {
-                Some((i, _, _)) if *i < last => {
+        for layer in &self.layers {
+            match *layer {
+                Some((i, _, _)) if i < last => {
                     let Some(conv) = convs.next() else { break };
                     // (N, C_in, H, W) -> (N, C_out, H, W)
                     h = conv.forward_act(&h, Activation::Relu)?;
@@ -392,6 +390,25 @@ mod tests {
             );
             assert!(err.is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn layer_tables_are_torchvisions() {
+        let convs = |d: VggDepth| -> Vec<(usize, usize, usize)> {
+            d.layers().into_iter().flatten().collect()
+        };
+        let v16 = convs(VggDepth::Vgg16);
+        assert_eq!(v16.len(), 13);
+        assert_eq!(
+            &v16[..4],
+            &[(0, 3, 64), (2, 64, 64), (5, 64, 128), (7, 128, 128)]
+        );
+        assert_eq!(v16[12], (28, 512, 512));
+        let v19 = convs(VggDepth::Vgg19);
+        assert_eq!(v19.len(), 16);
+        assert_eq!(v19[7], (16, 256, 256));
+        assert_eq!(v19[15], (34, 512, 512));
+        assert_eq!(VggDepth::Vgg19.layers().len(), 21);
     }
 
     #[test]

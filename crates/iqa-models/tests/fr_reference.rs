@@ -10,34 +10,8 @@ use iqa_models::fr::{Downsample, MsSsim, Psnr, PsnrChannels, Ssim, SsimChannels}
 use iqa_models::{FullReferenceModel, image_to_tensor, load_image};
 use serde_json::Value;
 
-/// The calibration set kept in the repository; fails if it is missing or empty.
-fn calibration() -> PathBuf {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/calibration"
-    ));
-    assert!(
-        dir.join("official.csv").is_file(),
-        "calibration set not found: no official.csv in {}",
-        dir.display()
-    );
-    for sub in ["ref", "dist"] {
-        let pngs = std::fs::read_dir(dir.join(sub)).map_or(0, |entries| {
-            entries
-                .filter(|e| {
-                    e.as_ref()
-                        .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png"))
-                })
-                .count()
-        });
-        assert!(
-            pngs > 0,
-            "calibration set incomplete: no PNG images in {}",
-            dir.join(sub).display()
-        );
-    }
-    dir
-}
+mod calibration;
+use calibration::calibration;
 
 /// The image of a pair: the names (`I03.bmp`, as in `official.csv` and the fixture) are
 /// those of the TID2013 originals; the repository holds them as PNG with the same stem.
