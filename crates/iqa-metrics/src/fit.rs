@@ -1,25 +1,28 @@
 //! Levenberg-Marquardt fitting of the logistic mappings, with several starting points.
 //!
+//! The fit runs in standardised coordinates (predictions and scores each shifted to zero
+//! mean and scaled to unit deviation) and maps the parameters back, so its result does not
+//! depend on the units of either side; the solver ([`crate::lm`]) streams over the data.
+//!
 //! The first start is the customary one of published evaluation code; when it does not
 //! converge, or (five-parameter form) ends worse than a straight line, which the family
 //! contains, further starts scaled to the data are tried and the lowest sum of squared
 //! errors wins. [`StartStrategy::All`] tries every start regardless.
 
-use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
-use nalgebra::{DMatrix, DVector, Dyn, Owned};
 use serde::{Deserialize, Serialize};
 
-use crate::{FitKind, MetricsError, Result, checks};
+use crate::{FitKind, MetricsError, Result, checks, lm};
 
 /// How many starting points the fit tries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum StartStrategy {
-    /// Stop at the first start that converges to an acceptable fit (default).
-    #[default]
+    /// Stop at the first start that converges to an acceptable fit.
     UntilAcceptable,
-    /// Try every start and keep the best.
+    /// Try every start and keep the best (default: the logistic fits have local minima,
+    /// and with the streaming solver five starts cost little).
+    #[default]
     All,
 }
 
@@ -32,14 +35,14 @@ pub struct FitOptions {
     /// xtol). Default 1e-12, tighter than SciPy's 1.5e-8 so that agreement is limited by
     /// the data, not by the stopping rule.
     pub tolerance: f64,
-    /// Budget of residual evaluations per start, in units of (parameters + 1). Default 200.
+    /// Budget of solver iterations per start, in units of (parameters + 1). Default 200.
     pub patience: usize,
 }
 
 impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
-            strategy: StartStrategy::UntilAcceptable,
+            strategy: StartStrategy::All,
             tolerance: 1e-12,
             patience: 200,
         }
@@ -68,7 +71,7 @@ impl LogisticFit {
             kind: FitKind::None,
             params: Vec::new(),
             converged: true,
-            sse: sse(FitKind::None, &[], pred, mos),
+            sse: lm::sum_of_squares(FitKind::None, &[], pred, mos),
             starts_tried: 0,
         }
     }
@@ -117,42 +120,42 @@ pub fn fit_logistic_with(
         return Ok(LogisticFit::identity(pred, mos));
     }
 
-    let data = DataSummary::of(pred, mos);
-    let starts = starting_points(kind, &data);
+    let scale = Standardisation::of(pred, mos);
+    let (x, y) = (scale.inputs(pred), scale.scores(mos));
+    let data = DataSummary::of(&x, &y);
+    let starts: Vec<Vec<f64>> =
+        std::iter::once(scale.to_standard_units(kind, &customary_start(kind, pred, mos)))
+            .chain(starting_points(kind, &data))
+            .collect();
     let acceptable_sse = match kind {
         // The family contains straight lines, so a good fit is at least as good as one.
-        FitKind::Logistic5 => data.linear_sse * (1.0 + 1e-9),
+        FitKind::Logistic5 => data.linear_sse * scale.score_std.powi(2) * (1.0 + 1e-9),
         _ => f64::INFINITY,
     };
-    let solver = LevenbergMarquardt::new()
-        .with_ftol(options.tolerance)
-        .with_xtol(options.tolerance)
-        .with_gtol(options.tolerance)
-        .with_patience(options.patience.max(1));
+    let max_iterations = options.patience.max(1) * (kind.parameter_count() + 1);
 
     let mut best: Option<LogisticFit> = None;
     for (tried, start) in starts.iter().enumerate() {
-        let problem = Problem {
-            kind,
-            x: pred,
-            y: mos,
-            params: DVector::from_column_slice(start),
-        };
-        let (problem, report) = solver.minimize(problem);
-        let mut params: Vec<f64> = problem.params.iter().copied().collect();
+        let solution = lm::minimize(kind, &x, &y, start, options.tolerance, max_iterations);
+        let mut standard_params = solution.params;
         if kind == FitKind::Logistic4 {
-            params[3] = params[3].abs();
+            standard_params[3] = standard_params[3].abs();
         }
-        let fit_sse = sse(kind, &params, pred, mos);
-        let converged = report.termination.was_successful();
-        tracing::debug!(start = tried, ?report.termination, sse = fit_sse, "logistic fit");
+        let params = scale.to_data_units(kind, &standard_params);
+        let fit_sse = lm::sum_of_squares(kind, &params, pred, mos);
+        tracing::debug!(
+            start = tried,
+            converged = solution.converged,
+            sse = fit_sse,
+            "logistic fit"
+        );
         if !fit_sse.is_finite() || params.iter().any(|p| !p.is_finite()) {
             continue;
         }
         let candidate = LogisticFit {
             kind,
             params,
-            converged,
+            converged: solution.converged,
             sse: fit_sse,
             starts_tried: tried + 1,
         };
@@ -186,13 +189,6 @@ pub fn fit_logistic_with(
 /// Converged fits beat unconverged ones; then the lower sum of squares wins.
 fn better(a: &LogisticFit, b: &LogisticFit) -> bool {
     (a.converged, -a.sse) > (b.converged, -b.sse)
-}
-
-fn sse(kind: FitKind, params: &[f64], pred: &[f64], mos: &[f64]) -> f64 {
-    pred.iter()
-        .zip(mos)
-        .map(|(&x, &y)| (kind.evaluate(params, x) - y).powi(2))
-        .sum()
 }
 
 /// The summary statistics the starting points are built from.
@@ -253,8 +249,6 @@ fn starting_points(kind: FitKind, d: &DataSummary) -> Vec<Vec<f64>> {
             let scaled =
                 |steepness: f64| vec![sign * range, steepness / d.x_std, d.x_mean, 0.0, d.y_mean];
             vec![
-                // The start of VQEG-style evaluation code.
-                vec![d.y_max, d.y_min, d.x_mean, 1.0, 0.0],
                 scaled(1.0),
                 scaled(4.0),
                 scaled(0.25),
@@ -275,8 +269,6 @@ fn starting_points(kind: FitKind, d: &DataSummary) -> Vec<Vec<f64>> {
                 (d.y_min, d.y_max)
             };
             vec![
-                // The start of VQEG-style evaluation code.
-                vec![d.y_max, d.y_min, d.x_mean, d.x_std / 4.0],
                 vec![high, low, d.x_mean, d.x_std / 4.0],
                 vec![high, low, d.x_median, d.x_std],
                 vec![high, low, d.x_median, d.x_std / 16.0],
@@ -286,51 +278,108 @@ fn starting_points(kind: FitKind, d: &DataSummary) -> Vec<Vec<f64>> {
     }
 }
 
-/// The least-squares problem handed to the solver: residuals mapped(x) - y.
-struct Problem<'a> {
-    kind: FitKind,
-    x: &'a [f64],
-    y: &'a [f64],
-    params: DVector<f64>,
+/// The affine maps between the data's coordinates and standardised ones (zero mean, unit
+/// standard deviation for predictions and scores alike).
+///
+/// Fitting in standardised coordinates makes the fit independent of the units of either
+/// side: predictions multiplied by 1000 or shifted by 1000 reach the same mapped values.
+struct Standardisation {
+    input_mean: f64,
+    input_std: f64,
+    score_mean: f64,
+    score_std: f64,
 }
 
-impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
-    type ResidualStorage = Owned<f64, Dyn>;
-    type JacobianStorage = Owned<f64, Dyn, Dyn>;
-    type ParameterStorage = Owned<f64, Dyn>;
-
-    fn set_params(&mut self, params: &DVector<f64>) {
-        self.params.copy_from(params);
-    }
-
-    fn params(&self) -> DVector<f64> {
-        self.params.clone()
-    }
-
-    fn residuals(&self) -> Option<DVector<f64>> {
-        let p = self.params.as_slice();
-        let r = DVector::from_iterator(
-            self.x.len(),
-            self.x
-                .iter()
-                .zip(self.y)
-                .map(|(&x, &y)| self.kind.evaluate(p, x) - y),
-        );
-        r.iter().all(|v| v.is_finite()).then_some(r)
-    }
-
-    fn jacobian(&self) -> Option<DMatrix<f64>> {
-        let p = self.params.as_slice();
-        let k = p.len();
-        let mut jacobian = DMatrix::zeros(self.x.len(), k);
-        let mut row = [0.0; 5];
-        for (i, &x) in self.x.iter().enumerate() {
-            self.kind.gradient(p, x, &mut row[..k]);
-            for (c, &g) in row[..k].iter().enumerate() {
-                jacobian[(i, c)] = g;
-            }
+impl Standardisation {
+    fn of(pred: &[f64], mos: &[f64]) -> Self {
+        let (input_mean, input_std) = mean_std(pred);
+        let (score_mean, score_std) = mean_std(mos);
+        Standardisation {
+            input_mean,
+            input_std,
+            score_mean,
+            score_std,
         }
-        jacobian.iter().all(|v| v.is_finite()).then_some(jacobian)
+    }
+
+    fn inputs(&self, pred: &[f64]) -> Vec<f64> {
+        pred.iter()
+            .map(|x| (x - self.input_mean) / self.input_std)
+            .collect()
+    }
+
+    fn scores(&self, mos: &[f64]) -> Vec<f64> {
+        mos.iter()
+            .map(|y| (y - self.score_mean) / self.score_std)
+            .collect()
+    }
+
+    /// Parameters in the data's coordinates from standardised ones.
+    fn to_data_units(&self, kind: FitKind, c: &[f64]) -> Vec<f64> {
+        let (xm, xs, ym, ys) = (
+            self.input_mean,
+            self.input_std,
+            self.score_mean,
+            self.score_std,
+        );
+        match (kind, c) {
+            (FitKind::Logistic5, &[c1, c2, c3, c4, c5]) => vec![
+                ys * c1,
+                c2 / xs,
+                xm + xs * c3,
+                ys * c4 / xs,
+                ys * (c5 - c4 * xm / xs) + ym,
+            ],
+            (FitKind::Logistic4, &[c1, c2, c3, c4]) => {
+                vec![ys * c1 + ym, ys * c2 + ym, xm + xs * c3, xs * c4]
+            }
+            _ => c.to_vec(),
+        }
+    }
+
+    /// Standardised parameters from the data's coordinates (the inverse of
+    /// [`Self::to_data_units`]).
+    fn to_standard_units(&self, kind: FitKind, b: &[f64]) -> Vec<f64> {
+        let (xm, xs, ym, ys) = (
+            self.input_mean,
+            self.input_std,
+            self.score_mean,
+            self.score_std,
+        );
+        match (kind, b) {
+            (FitKind::Logistic5, &[b1, b2, b3, b4, b5]) => vec![
+                b1 / ys,
+                b2 * xs,
+                (b3 - xm) / xs,
+                b4 * xs / ys,
+                (b5 - ym + b4 * xm) / ys,
+            ],
+            (FitKind::Logistic4, &[b1, b2, b3, b4]) => {
+                vec![(b1 - ym) / ys, (b2 - ym) / ys, (b3 - xm) / xs, b4 / xs]
+            }
+            _ => b.to_vec(),
+        }
+    }
+}
+
+/// Mean and (population) standard deviation; the checks before the fit ensure the
+/// deviation is positive.
+fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
+/// The start of VQEG-style evaluation code, in the data's coordinates.
+fn customary_start(kind: FitKind, pred: &[f64], mos: &[f64]) -> Vec<f64> {
+    let (x_mean, x_std) = mean_std(pred);
+    let y_max = mos.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let y_min = mos.iter().copied().fold(f64::INFINITY, f64::min);
+    match kind {
+        FitKind::Logistic5 => vec![y_max, y_min, x_mean, 1.0, 0.0],
+        FitKind::Logistic4 => vec![y_max, y_min, x_mean, x_std / 4.0],
+        FitKind::None => Vec::new(),
     }
 }
 

@@ -33,6 +33,7 @@ mod correlation;
 mod error;
 mod fit;
 mod kendall;
+mod lm;
 mod logistic;
 mod outlier;
 mod rank;

@@ -206,3 +206,68 @@ fn significance_tests_agree_with_scipy() {
         got.p_value
     );
 }
+
+/// The rows of `fixtures/gen_large_fit.py`: scores uniform on [0, 100), predictions a
+/// logistic of the score plus Gaussian noise (Box-Muller), from one splitmix64 stream.
+fn large_fit_rows(n: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
+    let u = splitmix(seed, 3 * n);
+    let mut pred = Vec::with_capacity(n);
+    let mut mos = Vec::with_capacity(n);
+    for c in u.chunks_exact(3) {
+        let m = 100.0 * c[0];
+        let (u1, u2) = (1.0 - c[1], c[2]);
+        let noise = 0.05 * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+        mos.push(m);
+        pred.push(1.0 / (1.0 + (-(m - 50.0) / 10.0).exp()) + noise);
+    }
+    (pred, mos)
+}
+
+#[test]
+fn large_logistic_fit_reaches_scipys_minimum() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/large_fit.json");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let n = doc["n"].as_u64().unwrap() as usize;
+    let (x, y) = large_fit_rows(n, doc["seed"].as_u64().unwrap());
+    for (row, want) in doc["first_rows"].as_array().unwrap().iter().enumerate() {
+        let want = floats(want);
+        assert!((x[row] - want[0]).abs() < 1e-12 && (y[row] - want[1]).abs() < 1e-9);
+    }
+    let fit = fit_logistic(FitKind::Logistic5, &x, &y).unwrap();
+    let want_sse = num(&doc, "sse");
+    assert!(fit.converged, "{fit:?}");
+    assert!(
+        fit.sse <= want_sse * (1.0 + 1e-8),
+        "SSE {} vs SciPy {want_sse}",
+        fit.sse
+    );
+    let got = plcc(&fit.map_all(&x), &y).unwrap();
+    close("large fit PLCC", got, num(&doc, "plcc"), 1e-7).unwrap();
+}
+
+#[test]
+fn logistic_fit_does_not_depend_on_the_units_of_the_predictions() {
+    let doc = fixture();
+    let case = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "iqa_like")
+        .unwrap();
+    let (x, y) = case_data(case);
+    for kind in [FitKind::Logistic5, FitKind::Logistic4] {
+        let want = num(&case["fits"][kind.name()], "plcc");
+        for (label, transform) in [
+            ("x1000", (|v: f64| v * 1000.0) as fn(f64) -> f64),
+            ("+1000", |v| v + 1000.0),
+            ("x1e8", |v| v * 1e8),
+            ("x1e-8", |v| v * 1e-8),
+            ("-x", |v| -v),
+        ] {
+            let moved: Vec<f64> = x.iter().map(|&v| transform(v)).collect();
+            let fit = fit_logistic(kind, &moved, &y).unwrap();
+            let got = plcc(&fit.map_all(&moved), &y).unwrap();
+            close(&format!("{kind} {label} PLCC"), got, want, 1e-6).unwrap();
+        }
+    }
+}
