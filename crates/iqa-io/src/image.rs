@@ -2,7 +2,8 @@
 //! training): the format is guessed from the content, grayscale is replicated to three
 //! channels, 16-bit and float samples are converted by the `image` crate's rules (16-bit:
 //! `value / 257`, rounded), and an alpha channel is dropped when every pixel is opaque.
-//! A transparent pixel is an error: the quality of what lies behind it is undefined.
+//! A transparent pixel is an error: the quality of what lies behind it is undefined; so is
+//! a truncated JPEG file, which decoders would otherwise complete with grey blocks.
 
 use std::path::Path;
 
@@ -18,21 +19,44 @@ pub fn decode_rgb8(path: impl AsRef<Path>) -> Result<RgbImage> {
 }
 
 /// Reads and decodes the image at `path` as the decoder gives it.
+///
+/// A JPEG file must be complete (see [`crate::jpeg`]): decoders fill the missing part of a
+/// truncated one silently. Decoding is bounded by [`limits`].
 pub fn decode(path: &Path) -> Result<DynamicImage> {
     let fail = |reason: String| IoError::Decode {
         path: path.to_path_buf(),
         reason,
     };
-    image::ImageReader::open(path)
-        .map_err(|source| IoError::File {
-            action: "open",
-            path: path.to_path_buf(),
-            source,
-        })?
+    let bytes = std::fs::read(path).map_err(|source| IoError::File {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if crate::jpeg::looks_like_jpeg(&bytes) {
+        crate::jpeg::check_complete(&bytes).map_err(|defect| fail(defect.to_string()))?;
+    }
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| fail(e.to_string()))?
-        .decode()
-        .map_err(|e| fail(e.to_string()))
+        .map_err(|e| fail(e.to_string()))?;
+    reader.limits(limits());
+    reader.decode().map_err(|e| fail(e.to_string()))
+}
+
+/// The largest image side the decoder accepts, in pixels.
+pub const MAX_SIDE: u32 = 32_768;
+/// The most memory one decode may allocate, in bytes (a 16-bit RGBA image of about 100
+/// megapixels, or an 8-bit RGB one of about 400).
+pub const MAX_DECODE_BYTES: u64 = 1 << 30;
+
+/// The bounds every decode runs under: sides up to [`MAX_SIDE`] and at most
+/// [`MAX_DECODE_BYTES`] allocated, so a crafted header cannot make the decoder reserve
+/// more memory than a real photograph needs.
+pub fn limits() -> image::Limits {
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    limits
 }
 
 /// `image` as 8-bit RGB, refusing transparent pixels; `path` names it in errors.
@@ -98,6 +122,19 @@ mod tests {
         let err = decode_rgb8(dir.path().join("none.png"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("none.png") && err.contains("open"), "{err}");
+        assert!(err.contains("none.png") && err.contains("read"), "{err}");
+    }
+
+    #[test]
+    fn a_truncated_jpeg_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("photo.jpg");
+        let img = image::RgbImage::from_fn(96, 64, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        img.save(&path).unwrap();
+        assert_eq!(decode_rgb8(&path).unwrap().dimensions(), (96, 64));
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        let err = decode_rgb8(&path).unwrap_err().to_string();
+        assert!(err.contains("photo.jpg") && err.contains("truncated"), "{err}");
     }
 }

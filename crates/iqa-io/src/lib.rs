@@ -8,11 +8,13 @@
 //!   real name), removed on error, and cleaned up by the next write to the same target when
 //!   a killed process left it behind.
 //! - [`image`]: decoding an image file to 8-bit RGB with one policy for grayscale, 16-bit
-//!   samples and alpha, used by scoring, testing and training alike.
+//!   samples and alpha, used by scoring, testing and training alike; [`jpeg`] refuses
+//!   truncated JPEG files, which decoders would silently complete.
 
 pub mod atomic;
 mod error;
 pub mod image;
+pub mod jpeg;
 
 pub use atomic::{AtomicFile, write_atomic, write_bytes_atomic};
 pub use error::{IoError, Result};
