@@ -331,3 +331,77 @@ fn splits_are_summarised_by_median_and_mean() {
     assert!((summary["mean"].as_f64().unwrap() - mean).abs() < 1e-12);
     assert_eq!(summary["runs"], 3);
 }
+
+/// The example table with `metric_a` replaced by `f(metric_a)`, written to `dir`.
+fn transformed_example(dir: &Path, name: &str, f: impl Fn(f64) -> f64) -> PathBuf {
+    let text = std::fs::read_to_string(EXAMPLE).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "metric_a").unwrap();
+    let mut out = header.join(",") + "\n";
+    for line in lines {
+        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+        cells[col] = format!("{:.17e}", f(cells[col].parse::<f64>().unwrap()));
+        out += &(cells.join(",") + "\n");
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn eval_does_not_depend_on_the_units_of_the_predictions() {
+    let want = expected();
+    let dir = tempfile::tempdir().unwrap();
+    let transforms: [(&str, fn(f64) -> f64); 4] = [
+        ("x1000.csv", |v| v * 1000.0),
+        ("plus1000.csv", |v| v + 1000.0),
+        ("x1e8.csv", |v| v * 1e8),
+        ("x1e-8.csv", |v| v * 1e-8),
+    ];
+    for (name, f) in transforms {
+        let path = transformed_example(dir.path(), name, f);
+        let got = json_of(&iqa(&[
+            "eval",
+            path.to_str().unwrap(),
+            "--pred",
+            "metric_a",
+            "--mos",
+            "mos",
+            "--json",
+        ]));
+        assert_close(
+            &format!("{name} PLCC"),
+            &got["plcc"],
+            &want["fit"]["plcc"],
+            1e-6,
+        );
+    }
+}
+
+#[test]
+fn a_repeated_column_name_and_an_empty_file_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let repeated = dir.path().join("repeated.csv");
+    std::fs::write(&repeated, "pred,mos,pred\n1,2,3\n2,3,4\n3,5,5\n").unwrap();
+    let err = run::failed(&iqa(&[
+        "eval",
+        repeated.to_str().unwrap(),
+        "--pred",
+        "pred",
+        "--mos",
+        "mos",
+    ]));
+    assert!(err.contains("two columns named `pred`"), "{err}");
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    let err = run::failed(&iqa(&[
+        "eval",
+        empty.to_str().unwrap(),
+        "--pred",
+        "pred",
+        "--mos",
+        "mos",
+    ]));
+    assert!(err.contains("is empty"), "{err}");
+}

@@ -240,3 +240,46 @@ fn repeat_reports_the_score_and_a_throughput() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--repeat"), "{err}");
 }
+
+#[test]
+fn a_truncated_jpeg_is_refused_and_a_repeated_column_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = image("ref", "I03.png");
+    let jpeg = dir.path().join("dist.jpg");
+    image::open(&reference).unwrap().save(&jpeg).unwrap();
+    run::ok(&iqa(&[
+        "fr",
+        "--metric",
+        "psnr",
+        &reference,
+        jpeg.to_str().unwrap(),
+    ]));
+    let bytes = std::fs::read(&jpeg).unwrap();
+    std::fs::write(&jpeg, &bytes[..bytes.len() / 2]).unwrap();
+    let err = run::failed(&iqa(&[
+        "fr",
+        "--metric",
+        "psnr",
+        &reference,
+        jpeg.to_str().unwrap(),
+    ]));
+    assert!(
+        err.contains("dist.jpg") && err.contains("truncated"),
+        "{err}"
+    );
+
+    let pairs = dir.path().join("pairs.csv");
+    std::fs::write(
+        &pairs,
+        format!("ref,dist,dist\n{reference},{reference},{reference}\n"),
+    )
+    .unwrap();
+    let err = run::failed(&iqa(&[
+        "fr",
+        "--metric",
+        "psnr",
+        "--pairs",
+        pairs.to_str().unwrap(),
+    ]));
+    assert!(err.contains("two columns named `dist`"), "{err}");
+}

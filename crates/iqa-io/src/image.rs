@@ -135,6 +135,9 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
         let err = decode_rgb8(&path).unwrap_err().to_string();
-        assert!(err.contains("photo.jpg") && err.contains("truncated"), "{err}");
+        assert!(
+            err.contains("photo.jpg") && err.contains("truncated"),
+            "{err}"
+        );
     }
 }

@@ -139,7 +139,15 @@ mod tests {
     fn every_cut_is_found() {
         let bytes = encoded(false);
         // Cutting anywhere before the final marker breaks the file.
-        for cut in [1, 2, 3, 20, bytes.len() / 2, bytes.len() - 2, bytes.len() - 1] {
+        for cut in [
+            1,
+            2,
+            3,
+            20,
+            bytes.len() / 2,
+            bytes.len() - 2,
+            bytes.len() - 1,
+        ] {
             let err = check_complete(&bytes[..cut]).unwrap_err();
             assert!(
                 matches!(err, JpegDefect::Truncated { .. } | JpegDefect::NoStart),

@@ -13,9 +13,11 @@
 
 pub mod atomic;
 mod error;
+pub mod header;
 pub mod image;
 pub mod jpeg;
 
 pub use atomic::{AtomicFile, write_atomic, write_bytes_atomic};
 pub use error::{IoError, Result};
+pub use header::repeated_name;
 pub use image::decode_rgb8;

@@ -23,11 +23,23 @@ impl CsvTable {
             .with_context(|| format!("cannot read the header line of `{}`", path.display()))?
             .iter()
             .map(str::to_string)
-            .collect();
+            .collect::<Vec<_>>();
+        if let Some(name) = iqa_io::repeated_name(headers.iter().map(String::as_str)) {
+            bail!(
+                "`{}` has two columns named `{name}`; rename one so that it is clear which to use",
+                path.display()
+            );
+        }
         let records = reader
             .records()
             .collect::<Result<Vec<_>, _>>()
             .with_context(|| format!("cannot parse `{}` as CSV", path.display()))?;
+        if headers.iter().all(String::is_empty) && records.is_empty() {
+            bail!(
+                "`{}` is empty; expected a header line and rows",
+                path.display()
+            );
+        }
         if records.is_empty() {
             bail!("`{}` has a header but no rows", path.display());
         }

@@ -222,6 +222,12 @@ fn run_pairs(
         .headers()
         .with_context(|| format!("cannot read the header of `{}`", pairs.display()))?
         .clone();
+    if let Some(name) = iqa_io::repeated_name(headers.iter()) {
+        bail!(
+            "`{}` has two columns named `{name}`; rename one so that it is clear which to use",
+            pairs.display()
+        );
+    }
     let column = |name: &str| {
         headers.iter().position(|h| h == name).with_context(|| {
             format!(

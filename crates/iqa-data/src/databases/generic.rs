@@ -43,6 +43,11 @@ pub fn read_manifest_csv(path: &Path) -> Result<Manifest> {
         .headers()
         .map_err(|e| err(format!("cannot read the header: {e}")))?
         .clone();
+    if let Some(name) = iqa_io::repeated_name(headers.iter()) {
+        return Err(err(format!(
+            "two columns are named `{name}`; rename one so that it is clear which to use"
+        )));
+    }
     let find = |n: &str| headers.iter().position(|h| h == n);
     let (Some(c_dist), Some(c_score)) = (find("dist"), find("score")) else {
         return Err(err(format!(

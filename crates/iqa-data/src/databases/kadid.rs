@@ -55,6 +55,12 @@ pub(super) fn load(root: &Path) -> Result<Manifest> {
         .headers()
         .map_err(|e| labels_error(&labels_file, format!("cannot read the header: {e}")))?
         .clone();
+    if let Some(name) = iqa_io::repeated_name(headers.iter()) {
+        return Err(labels_error(
+            &labels_file,
+            format!("two columns are named `{name}`"),
+        ));
+    }
     let column = |name: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| {
             labels_error(

@@ -130,6 +130,9 @@ fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<(usize, Vec<String>)>
         .headers()
         .map_err(|e| err(format!("cannot read the header: {e}")))?
         .clone();
+    if let Some(name) = iqa_io::repeated_name(headers.iter()) {
+        return Err(err(format!("two columns are named `{name}`")));
+    }
     let columns = names
         .iter()
         .map(|n| {
