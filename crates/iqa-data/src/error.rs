@@ -45,6 +45,18 @@ pub enum DataError {
         /// The file or folder that should be there.
         expected: String,
     },
+    /// A name in the labels matches several files whose names differ only in case.
+    #[error(
+        "{database}: {count} name(s) match several files that differ only in the case of their names, so which one the labels mean is ambiguous: {first}; remove or rename the copies"
+    )]
+    AmbiguousFiles {
+        /// The database kind.
+        database: String,
+        /// How many names are ambiguous.
+        count: usize,
+        /// The first few, each with all its matches.
+        first: String,
+    },
     /// Files that the labels name are not on disk.
     #[error("{database}: {count} image file(s) named by the labels are missing: {first}")]
     MissingFiles {

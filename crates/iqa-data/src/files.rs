@@ -16,30 +16,54 @@ const IMAGE_EXTENSIONS: [&str; 6] = ["bmp", "png", "jpg", "jpeg", "tif", "tiff"]
 pub(crate) struct Folder {
     path: PathBuf,
     by_lower_name: HashMap<String, PathBuf>,
+    /// Names that more than one entry has when case is ignored (`a.BMP` and `A.bmp`),
+    /// with every entry of that name, sorted.
+    clashes: HashMap<String, Vec<PathBuf>>,
 }
 
 impl Folder {
     /// Lists `path` (which must be a folder).
     pub(crate) fn open(path: &Path) -> Result<Folder> {
-        let mut by_lower_name = HashMap::new();
+        let mut by_lower_name: HashMap<String, PathBuf> = HashMap::new();
+        let mut clashes: HashMap<String, Vec<PathBuf>> = HashMap::new();
         for entry in std::fs::read_dir(path).map_err(io(path))? {
             let entry = entry.map_err(io(path))?;
-            let name = entry.file_name().to_string_lossy().to_string();
-            by_lower_name.insert(name.to_lowercase(), entry.path());
+            let lower = entry.file_name().to_string_lossy().to_lowercase();
+            if let Some(first) = by_lower_name.get(&lower) {
+                let all = clashes.entry(lower).or_insert_with(|| vec![first.clone()]);
+                all.push(entry.path());
+                all.sort();
+            } else {
+                by_lower_name.insert(lower, entry.path());
+            }
         }
         Ok(Folder {
             path: path.to_path_buf(),
             by_lower_name,
+            clashes,
         })
     }
 
-    /// The entry named `name`, compared case-insensitively.
+    /// The entry named `name`, compared case-insensitively (the first one listed when
+    /// several match: see [`Self::clash`]).
     pub(crate) fn get(&self, name: &str) -> Option<&PathBuf> {
         self.by_lower_name.get(&name.to_lowercase())
     }
 
-    /// The entry named `name`, or the layout error naming what is absent.
+    /// Every entry whose name is `name` when case is ignored, when there is more than one.
+    pub(crate) fn clash(&self, name: &str) -> Option<&[PathBuf]> {
+        self.clashes.get(&name.to_lowercase()).map(Vec::as_slice)
+    }
+
+    /// The entry named `name`, or the layout error naming what is absent or ambiguous.
     pub(crate) fn require(&self, name: &str, database: &str) -> Result<PathBuf> {
+        if let Some(all) = self.clash(name) {
+            return Err(DataError::AmbiguousFiles {
+                database: database.to_string(),
+                count: 1,
+                first: first_few(&[names_of(all)]),
+            });
+        }
         self.get(name)
             .cloned()
             .ok_or_else(|| DataError::MissingLayout {
@@ -81,12 +105,17 @@ impl Folder {
 #[derive(Debug, Default)]
 pub(crate) struct Resolver {
     missing: Vec<String>,
+    ambiguous: Vec<String>,
     used: BTreeSet<PathBuf>,
 }
 
 impl Resolver {
     /// `name` in `folder`; a missing file is recorded and a placeholder path returned.
     pub(crate) fn find(&mut self, folder: &Folder, name: &str) -> PathBuf {
+        if let Some(all) = folder.clash(name) {
+            self.ambiguous.push(names_of(all));
+            self.used.extend(all.iter().cloned());
+        }
         match folder.get(name) {
             Some(path) => {
                 self.used.insert(path.clone());
@@ -100,9 +129,18 @@ impl Resolver {
         }
     }
 
-    /// Errors if any listed file was missing, or if `folders` hold image files that no
-    /// label named.
-    pub(crate) fn finish(self, database: &str, folders: &[&Folder]) -> Result<()> {
+    /// Errors if any listed file was missing or matched several files whose names differ
+    /// only in case, or if `folders` hold image files that no label named.
+    pub(crate) fn finish(mut self, database: &str, folders: &[&Folder]) -> Result<()> {
+        if !self.ambiguous.is_empty() {
+            self.ambiguous.sort();
+            self.ambiguous.dedup();
+            return Err(DataError::AmbiguousFiles {
+                database: database.to_string(),
+                count: self.ambiguous.len(),
+                first: first_few(&self.ambiguous),
+            });
+        }
         if !self.missing.is_empty() {
             return Err(DataError::MissingFiles {
                 database: database.to_string(),
@@ -126,6 +164,15 @@ impl Resolver {
         }
         Ok(())
     }
+}
+
+/// The paths of one clash, joined with " and ".
+fn names_of(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join("` and `")
 }
 
 /// The first five entries, comma-separated, with "..." when there are more.

@@ -401,3 +401,22 @@ fn kinds_by_name() {
     let err = DatabaseKind::from_name("tid2014").unwrap_err().to_string();
     assert!(err.contains("tid2013"), "{err}");
 }
+
+#[test]
+fn two_files_differing_only_in_case_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    common::build_tid(dir.path(), 2, 2, false);
+    let dist = dir.path().join("distorted_images");
+    // i03 is stored upper-case by the fixture; a lower-case copy makes the name ambiguous.
+    std::fs::copy(dist.join("I03_02_2.BMP"), dist.join("i03_02_2.BMP")).unwrap();
+    let err = load(DatabaseKind::Tid2013, dir.path(), &LoadOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, DataError::AmbiguousFiles { count: 1, .. }),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("I03_02_2.BMP") && text.contains("i03_02_2.BMP"),
+        "{text}"
+    );
+}
