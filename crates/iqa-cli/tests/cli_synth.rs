@@ -76,6 +76,38 @@ fn synth_writes_a_loadable_database() {
         serde_json::from_str(&std::fs::read_to_string(out.join("synth.json")).unwrap()).unwrap();
     assert_eq!(desc["labeller"], "ssim");
 
+    // A rerun into the same folder with another seed or size is refused, and changes
+    // nothing: mixing two recipes' images in one database would be silently wrong.
+    for (flag, value, needle) in [("--seed", "4", "seed"), ("--size", "64x64", "scenes")] {
+        let mut args = vec![
+            "synth",
+            "--out",
+            out_s,
+            "--scenes",
+            "2",
+            "--size",
+            "96x64",
+            "--set",
+            "jpeg,gblur",
+            "--levels",
+            "2",
+            "--labeller",
+            "ssim",
+            "--seed",
+            "3",
+        ];
+        let at = args.iter().position(|a| *a == flag).unwrap();
+        args[at + 1] = value;
+        let r = iqa(&args);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(!r.status.success() && err.contains(needle), "{err}");
+        let again: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("synth.json")).unwrap())
+                .unwrap();
+        assert_eq!(again["seed"], 3);
+        assert!(again["source"].as_str().unwrap().contains("96x64"));
+    }
+
     for (args, needle) in [
         (vec!["--labeller", "ssimm"], "ssim"),
         (vec!["--size", "96by64"], "WIDTHxHEIGHT"),

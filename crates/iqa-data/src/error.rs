@@ -115,6 +115,20 @@ pub enum DataError {
         /// The decoder's message.
         reason: String,
     },
+    /// An output folder holds a synthetic database made with other settings.
+    #[error(
+        "`{folder}` holds a synthetic database made with another {field} (there: {was}; asked for: {now}); resuming would mix images of both. Use another folder, or delete this one to start over"
+    )]
+    RecipeMismatch {
+        /// The output folder.
+        folder: PathBuf,
+        /// The setting that differs.
+        field: &'static str,
+        /// Its value in the folder.
+        was: String,
+        /// Its value in this run.
+        now: String,
+    },
     /// A configuration value is out of its valid range.
     #[error("invalid {what}: {reason}")]
     Config {

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::distortion::{Distortion, LEVELS, distortion_by_name, distortion_set};
+use super::recipe::Recipe;
 use super::scene::{SceneOptions, dead_leaves};
 use crate::databases::write_manifest_csv;
 use crate::image_cache::decode_rgb;
@@ -157,6 +158,18 @@ fn reuse_or_make(path: &Path, make: impl FnOnce() -> Result<RgbImage>) -> Result
     Ok((image, true))
 }
 
+/// The scenes in words, as the description and the recipe record them.
+fn source_text(source: &SceneSource) -> String {
+    match source {
+        SceneSource::Procedural {
+            count,
+            width,
+            height,
+        } => format!("{count} dead-leaves scenes of {width}x{height}"),
+        SceneSource::Folder(dir) => format!("the images in {}", dir.display()),
+    }
+}
+
 /// The pristine images: (name, loader).
 fn scene_list(source: &SceneSource) -> Result<Vec<(String, Option<PathBuf>)>> {
     match source {
@@ -226,6 +239,15 @@ pub fn generate(
     let distortions = resolve_distortions(&options.distortions)?;
     let levels = chosen_levels(options.levels)?;
     let scenes = scene_list(&options.source)?;
+    std::fs::create_dir_all(&options.out).map_err(crate::error::io(&options.out))?;
+    Recipe {
+        generator_version: GENERATOR_VERSION.to_string(),
+        seed: options.seed,
+        scenes: source_text(&options.source),
+        distortions: distortions.iter().map(|d| d.name().to_string()).collect(),
+        levels: levels.clone(),
+    }
+    .claim(&options.out)?;
     let (refs_dir, dist_dir) = (options.out.join("refs"), options.out.join("dist"));
     for d in [&refs_dir, &dist_dir] {
         std::fs::create_dir_all(d).map_err(crate::error::io(d))?;
@@ -335,16 +357,7 @@ pub fn generate(
         generator: "iqa synth (dead-leaves scenes)",
         generator_version: GENERATOR_VERSION,
         seed: options.seed,
-        source: match &options.source {
-            SceneSource::Procedural {
-                count,
-                width,
-                height,
-            } => {
-                format!("{count} dead-leaves scenes of {width}x{height}")
-            }
-            SceneSource::Folder(dir) => format!("the images in {}", dir.display()),
-        },
+        source: source_text(&options.source),
         levels: levels.clone(),
         labeller: labeller.name(),
         score: if labeller.lower_is_better() {

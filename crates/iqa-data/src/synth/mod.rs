@@ -5,6 +5,7 @@
 pub mod distortion;
 pub mod distortions;
 mod generator;
+pub mod recipe;
 pub mod scene;
 
 pub use generator::{
