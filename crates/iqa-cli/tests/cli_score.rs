@@ -161,4 +161,28 @@ fn unusable_models_are_clear_errors() {
         img.to_str().unwrap(),
     ]));
     assert!(e.contains("--weights"), "{e}");
+
+    // A model whose weights are NaN (a diverged run) is refused, naming the tensor.
+    let broken = dir.path().join("nan.safetensors");
+    let nets = HiqaNetworks::new(
+        &HiqaConfig::tiny(),
+        RegressorMode::NO_FUSION,
+        &Device::Cpu,
+        2,
+    )
+    .unwrap();
+    {
+        let data = nets.r_vars.data().lock().unwrap();
+        let (_, var) = data.iter().next().unwrap();
+        let nan = (var.as_tensor().ones_like().unwrap() * f64::NAN).unwrap();
+        var.set(&nan).unwrap();
+    }
+    model_file::save(&nets, Variant::Baseline, &broken, false, &[]).unwrap();
+    let e = stderr(&iqa(&[
+        "score",
+        "--model",
+        broken.to_str().unwrap(),
+        img.to_str().unwrap(),
+    ]));
+    assert!(e.contains("nan.safetensors") && e.contains("NaN"), "{e}");
 }

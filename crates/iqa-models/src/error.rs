@@ -127,6 +127,29 @@ pub enum ModelError {
         /// The network's shape.
         expected: Vec<usize>,
     },
+    /// A tensor of a file holds NaN or infinite values (a diverged training run, a
+    /// corrupted file): every score computed from it would be meaningless.
+    #[error(
+        "`{path}`: tensor `{tensor}` holds {count} NaN or infinite value(s); the file is corrupt or comes from a diverged training run"
+    )]
+    NonFiniteTensor {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        tensor: String,
+        /// How many of its values are not finite.
+        count: usize,
+    },
+    /// A model gave a score that is not a finite number.
+    #[error(
+        "{model} gave the score {score}; its weights or the image drive it out of range (is the model file from a diverged run?)"
+    )]
+    NonFiniteScore {
+        /// The model.
+        model: String,
+        /// The score it gave.
+        score: f64,
+    },
     /// A model that needs the true reference image (the oracle) was asked to score
     /// without one.
     #[error(

@@ -52,6 +52,19 @@ pub fn load_into(
                 expected: var.dims().to_vec(),
             });
         }
+        let values = tensor.to_dtype(candle_core::DType::F32)?.flatten_all()?;
+        let count = values
+            .to_vec1::<f32>()?
+            .iter()
+            .filter(|v| !v.is_finite())
+            .count();
+        if count > 0 {
+            return Err(ModelError::NonFiniteTensor {
+                path: origin.to_path_buf(),
+                tensor: key,
+                count,
+            });
+        }
         var.set(&tensor.to_dtype(var.dtype())?)?;
         used.push(key);
     }

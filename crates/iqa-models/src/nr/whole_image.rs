@@ -128,7 +128,22 @@ pub fn grid_mean(
 
 /// The score of `image` (`1 x 3 x H x W` in [0, 1]) by `model`, fed as the model expects:
 /// the mean over its patch grid (`batch` patches per forward pass), or the whole image.
+///
+/// A score that is not finite (NaN from a broken model) is an error, never a number
+/// passed on.
 pub fn score_image(model: &dyn NoReferenceModel, image: &Tensor, batch: usize) -> Result<f64> {
+    let score = score_any(model, image, batch)?;
+    if score.is_finite() {
+        Ok(score)
+    } else {
+        Err(ModelError::NonFiniteScore {
+            model: model.describe().name.to_string(),
+            score,
+        })
+    }
+}
+
+fn score_any(model: &dyn NoReferenceModel, image: &Tensor, batch: usize) -> Result<f64> {
     match model.describe().input {
         ExpectedInput::Patches(grid) => {
             grid_mean(&[image], grid, batch, |patches| model.predict(&patches[0]))
