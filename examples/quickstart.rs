@@ -20,7 +20,9 @@ use iqa::models::{load_image_tensor, nr::DEFAULT_BATCH, score_image};
 use iqa::train::config::StageSteps;
 use iqa::train::evaluate::{TestResult, test};
 use iqa::train::labeller::MetricLabeller;
-use iqa::train::{TrainConfig, TrainData, TrainOptions, TrainReport, Trainer, Variant, files};
+use iqa::train::{
+    Start, TrainConfig, TrainData, TrainOptions, TrainReport, Trainer, Variant, files,
+};
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -84,7 +86,7 @@ fn train(config: &TrainConfig, manifest: &Manifest, out: &Path) -> Result<(Train
         },
         &TrainOptions {
             out: out.to_path_buf(),
-            resume: false,
+            start: Start::Overwrite,
             progress: iqa_cli::progress::on_stderr(true),
             stop_at: None,
         },

@@ -17,7 +17,7 @@ use anyhow::Result;
 use clap::Parser;
 use iqa::data::DatabaseKind;
 use iqa::train::protocol::{cross_database, items_of_types};
-use iqa::train::{TrainData, TrainOptions, Trainer, Variant};
+use iqa::train::{Start, TrainData, TrainOptions, Trainer, Variant};
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -81,7 +81,7 @@ fn main() -> Result<()> {
             &data,
             &TrainOptions {
                 out: out.clone(),
-                resume: false,
+                start: Start::Overwrite,
                 progress: iqa_cli::progress::on_stderr(true),
                 stop_at: None,
             },

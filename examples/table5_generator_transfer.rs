@@ -20,7 +20,7 @@ use iqa::data::{DatabaseKind, Manifest, SplitOptions, reference_disjoint_splits}
 use iqa::metrics::FitKind;
 use iqa::train::config::StageSteps;
 use iqa::train::evaluate::test;
-use iqa::train::{TrainConfig, TrainData, TrainOptions, Trainer, Variant, files};
+use iqa::train::{Start, TrainConfig, TrainData, TrainOptions, Trainer, Variant, files};
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -65,7 +65,7 @@ fn train(
         &data,
         &TrainOptions {
             out: out.to_path_buf(),
-            resume: false,
+            start: Start::Overwrite,
             progress: iqa_cli::progress::on_stderr(true),
             stop_at: None,
         },

@@ -15,7 +15,7 @@ use iqa::models::parse_device;
 use iqa::train::config::StageSteps;
 use iqa::train::labeller::MetricLabeller;
 use iqa::train::protocol::{ProtocolReport, run_splits};
-use iqa::train::{TrainConfig, Variant};
+use iqa::train::{Start, TrainConfig, Variant};
 
 /// The examples run on mimalloc, as the `iqa` binary does (see `iqa_cli::runtime`).
 #[global_allocator]
@@ -179,6 +179,7 @@ impl Common {
             &which,
             &self.device()?,
             &out,
+            Start::Overwrite,
             &iqa_cli::progress::on_stderr(true),
         )?)
     }

@@ -38,6 +38,10 @@ pub struct StateMeta {
     pub best: Option<BestModel>,
     /// The configuration of the run.
     pub config: TrainConfig,
+    /// What the run trains on ([`crate::trainer::TrainData::fingerprint`]); absent in
+    /// states written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
 }
 
 /// Writes the state atomically.

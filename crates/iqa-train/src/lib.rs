@@ -29,4 +29,4 @@ pub use config::TrainConfig;
 pub use error::{Result, TrainError};
 pub use iqa_models::hiqa::{Adversary, Variant};
 pub use progress::{Progress, ProgressHandle};
-pub use trainer::{Stage, TrainData, TrainOptions, TrainReport, Trainer, files};
+pub use trainer::{Stage, Start, TrainData, TrainOptions, TrainReport, Trainer, files};

@@ -16,7 +16,7 @@ use crate::config::TrainConfig;
 use crate::error::{Result, config_error};
 use crate::evaluate::{TestResult, test};
 use crate::progress::ProgressHandle;
-use crate::trainer::{TrainData, TrainOptions, TrainReport, Trainer};
+use crate::trainer::{Start, TrainData, TrainOptions, TrainReport, Trainer};
 
 /// One split's run.
 #[derive(Debug, Clone, Serialize)]
@@ -94,6 +94,7 @@ pub fn run_splits(
     which: &[usize],
     device: &Device,
     out: &Path,
+    start: Start,
     progress: &ProgressHandle,
 ) -> Result<ProtocolReport> {
     if which.is_empty() {
@@ -111,7 +112,7 @@ pub fn run_splits(
             )
         })?;
         let dir = out.join(format!("split-{k}"));
-        let (run, test) = train_and_test(config, manifest, split, &dir, device, progress)?;
+        let (run, test) = train_and_test(config, manifest, split, &dir, device, start, progress)?;
         tracing::info!(
             split = k,
             srocc = test.srocc,
@@ -140,6 +141,7 @@ pub fn train_and_test(
     split: &iqa_data::Split,
     out: &Path,
     device: &Device,
+    start: Start,
     progress: &ProgressHandle,
 ) -> Result<(TrainReport, TestResult)> {
     let mut trainer = Trainer::new(config, device)?;
@@ -150,7 +152,7 @@ pub fn train_and_test(
     };
     let options = TrainOptions {
         out: PathBuf::from(out),
-        resume: false,
+        start,
         progress: progress.clone(),
         stop_at: None,
     };

@@ -13,7 +13,8 @@ use iqa_data::{DatabaseKind, LoadOptions, Manifest, SplitOptions, reference_disj
 use iqa_models::hiqa::Preset;
 use iqa_train::config::StageSteps;
 use iqa_train::{
-    ProgressHandle, TrainConfig, TrainData, TrainError, TrainOptions, Trainer, Variant, files,
+    ProgressHandle, Start, TrainConfig, TrainData, TrainError, TrainOptions, Trainer, Variant,
+    files,
 };
 
 /// PSNR as the pseudo-MOS (the facade's metric labellers live in another crate).
@@ -78,7 +79,7 @@ fn config(variant: Variant, steps: StageSteps) -> TrainConfig {
 fn options(out: &Path, resume: bool, stop_at: Option<u64>) -> TrainOptions {
     TrainOptions {
         out: out.to_path_buf(),
-        resume,
+        start: if resume { Start::Resume } else { Start::Fresh },
         progress: ProgressHandle::silent(),
         stop_at,
     }
@@ -313,6 +314,61 @@ fn broken_checkpoints_and_mismatched_configs_are_clear_errors() {
     other.batch_size = 3;
     let e = err(&other);
     assert!(e.contains("batch_size"), "{e}");
+    // Other data (one item fewer: another database or split).
+    let fewer = &train[1..];
+    let e = Trainer::new(&c, &Device::Cpu)
+        .unwrap()
+        .train(
+            &TrainData {
+                manifest: &m,
+                train: fewer,
+                val: &[],
+            },
+            &options(&out, true, None),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("other data"), "{e}");
+    // A fresh start into the folder of a run is refused and changes nothing.
+    let listing = || {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+            .collect();
+        files.sort();
+        files
+    };
+    let before = listing();
+    let e = Trainer::new(&c, &Device::Cpu)
+        .unwrap()
+        .train(&data, &options(&out, false, None))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("--overwrite") && e.contains("--resume"), "{e}");
+    assert_eq!(listing(), before);
+    // Finishing the run, then resuming it again, says so and changes nothing.
+    Trainer::new(&c, &Device::Cpu)
+        .unwrap()
+        .train(&data, &options(&out, true, None))
+        .unwrap();
+    let finished = listing();
+    let e = err(&c);
+    assert!(e.contains("finished"), "{e}");
+    assert_eq!(listing(), finished);
+    // --overwrite replaces the run: one run in the log again.
+    Trainer::new(&c, &Device::Cpu)
+        .unwrap()
+        .train(
+            &data,
+            &TrainOptions {
+                start: Start::Overwrite,
+                ..options(&out, false, Some(1))
+            },
+        )
+        .unwrap();
+    let log = std::fs::read_to_string(out.join(files::LOG)).unwrap();
+    assert!(!log.contains("\"step\":2"), "{log}");
     // A truncated state file.
     let state = out.join(files::STATE);
     let bytes = std::fs::read(&state).unwrap();
@@ -370,6 +426,7 @@ fn short_run_srocc(seed: u64) -> f64 {
         &splits.splits[0],
         &dir.path().join("run"),
         &Device::Cpu,
+        Start::Fresh,
         &ProgressHandle::silent(),
     )
     .unwrap();
@@ -423,6 +480,7 @@ fn every_variant_trains_and_tests() {
             &split,
             &out,
             &Device::Cpu,
+            Start::Fresh,
             &ProgressHandle::silent(),
         )
         .unwrap();

@@ -12,7 +12,7 @@ use iqa_models::nr::PatchGrid;
 use iqa_models::parse_device;
 use iqa_train::evaluate::{TestResult, test};
 use iqa_train::protocol::{items_of_types, run_splits};
-use iqa_train::{TrainConfig, TrainData, TrainOptions, Trainer, Variant};
+use iqa_train::{Start, TrainConfig, TrainData, TrainOptions, Trainer, Variant};
 
 use super::datasets::Source;
 
@@ -66,8 +66,11 @@ pub struct TrainArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Continue the run in --out from its last checkpoint.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "overwrite")]
     pub resume: bool,
+    /// Replace an earlier run in --out (without it, a folder holding a run is refused).
+    #[arg(long)]
+    pub overwrite: bool,
     /// One JSON object with the training and test reports.
     #[arg(long)]
     pub json: bool,
@@ -203,6 +206,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
             &which,
             &device,
             &out,
+            start_mode(args)?,
             &on_stderr(!args.json),
         )?;
         if args.json {
@@ -235,7 +239,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     };
     let options = TrainOptions {
         out: out.clone(),
-        resume: args.resume,
+        start: start_mode(args)?,
         progress: on_stderr(!args.json),
         stop_at: None,
     };
@@ -271,6 +275,16 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
         print_test("held-out references", &result);
     }
     Ok(())
+}
+
+/// What to do with a run already in --out.
+fn start_mode(args: &TrainArgs) -> Result<Start> {
+    Ok(match (args.resume, args.overwrite) {
+        (true, false) => Start::Resume,
+        (false, true) => Start::Overwrite,
+        (false, false) => Start::Fresh,
+        (true, true) => bail!("--resume and --overwrite exclude each other"),
+    })
 }
 
 /// Runs `iqa test`.

@@ -73,13 +73,59 @@ pub struct TrainData<'a> {
     pub val: &'a [usize],
 }
 
+impl TrainData<'_> {
+    /// Identifies the training and validation items: their counts and a 64-bit FNV-1a
+    /// hash of their paths relative to the database root and their scores. A resumed run
+    /// must train on the same data; the root itself may move.
+    pub fn fingerprint(&self) -> String {
+        let names = self.manifest.relative_names();
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes {
+                hash ^= u64::from(b);
+                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        for (tag, indices) in [(b"train", self.train), (b"valid", self.val)] {
+            eat(tag);
+            for &i in indices {
+                if let (Some(name), Some(item)) = (names.get(i), self.manifest.items.get(i)) {
+                    eat(name.as_bytes());
+                    eat(&item.score.to_bits().to_le_bytes());
+                }
+            }
+        }
+        format!(
+            "{} training and {} validation items, fnv1a64 {hash:016x}",
+            self.train.len(),
+            self.val.len()
+        )
+    }
+}
+
+/// How a run begins, given what its output folder holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Start {
+    /// Start afresh; a folder that already holds a run (a state, model, log or report) is
+    /// refused, so a finished run is never clobbered by mistake.
+    #[default]
+    Fresh,
+    /// Continue from the folder's training state (same configuration and data); a
+    /// finished run is reported as such and left unchanged.
+    Resume,
+    /// Remove the folder's earlier run (its state, models, log and report) and start
+    /// afresh.
+    Overwrite,
+}
+
 /// How a run is carried out (what does not change the result).
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
     /// The output folder (created).
     pub out: PathBuf,
-    /// Continue from the folder's training state instead of starting afresh.
-    pub resume: bool,
+    /// What to do with a run already in the folder.
+    pub start: Start,
     /// Where progress is reported (nowhere by default).
     pub progress: ProgressHandle,
     /// Stop once this many steps are done in total (the run can be resumed later).
@@ -127,6 +173,8 @@ pub struct Trainer {
     step: u64,
     best: Option<BestModel>,
     last_checkpoint: Option<PathBuf>,
+    /// The fingerprint of the data being trained on, once [`Trainer::train`] has it.
+    data: Option<String>,
 }
 
 impl std::fmt::Debug for Trainer {
@@ -204,6 +252,7 @@ impl Trainer {
             step: 0,
             best: None,
             last_checkpoint: None,
+            data: None,
         })
     }
 

@@ -8,7 +8,7 @@ use iqa_data::PatchBatcher;
 use iqa_metrics::FitKind;
 use iqa_models::hiqa::Variant;
 
-use super::{Losses, Stage, TrainData, TrainOptions, TrainReport, Trainer, files};
+use super::{Losses, Stage, Start, TrainData, TrainOptions, TrainReport, Trainer, files};
 use crate::checkpoint::BestModel;
 use crate::error::{Result, config_error, file_error};
 use crate::log::JsonLog;
@@ -45,16 +45,55 @@ impl Trainer {
         let out = &options.out;
         std::fs::create_dir_all(out).map_err(|e| file_error(out, e))?;
         let state_path = out.join(files::STATE);
-        if options.resume {
-            if !state_path.exists() {
+        self.data = Some(data.fingerprint());
+        let run_files = [
+            files::STATE,
+            files::MODEL,
+            files::BEST,
+            files::LOG,
+            files::REPORT,
+        ];
+        let earlier = run_files.iter().find(|f| out.join(f).exists());
+        match (options.start, earlier) {
+            (Start::Fresh, Some(file)) => {
                 return Err(file_error(
-                    &state_path,
-                    "there is no training state to resume from in this folder",
+                    &out.join(file),
+                    "belongs to an earlier run in this folder; continue it with --resume, choose another --out, or pass --overwrite to replace it",
                 ));
             }
-            self.restore(&state_path)?;
-            tracing::info!(step = self.step, "resumed");
+            (Start::Overwrite, Some(_)) => {
+                for file in run_files {
+                    let path = out.join(file);
+                    if path.exists() {
+                        std::fs::remove_file(&path).map_err(|e| file_error(&path, e))?;
+                    }
+                }
+                tracing::info!(out = %out.display(), "removed the earlier run");
+            }
+            (Start::Resume, _) => {
+                if !state_path.exists() {
+                    return Err(file_error(
+                        &state_path,
+                        "there is no training state to resume from in this folder",
+                    ));
+                }
+                self.restore(&state_path)?;
+                let total = self.total_steps();
+                if self.step >= total {
+                    return Err(file_error(
+                        &state_path,
+                        format!(
+                            "records a finished run (step {} of {total}): nothing to resume, nothing changed; its model is `{}`",
+                            self.step,
+                            out.join(files::MODEL).display()
+                        ),
+                    ));
+                }
+                tracing::info!(step = self.step, "resumed");
+            }
+            _ => {}
         }
+        let resume = options.start == Start::Resume;
         let config_text = self.config.to_toml()?;
         let config_path = out.join(files::CONFIG);
         iqa_io::atomic::write_bytes_atomic(&config_path, config_text.as_bytes())?;
@@ -78,7 +117,7 @@ impl Trainer {
                 format!("{bs} is more than the {} training items", data.train.len()),
             ));
         }
-        let mut log = JsonLog::open(&out.join(files::LOG), options.resume.then_some(self.step))?;
+        let mut log = JsonLog::open(&out.join(files::LOG), resume.then_some(self.step))?;
         let total = self.total_steps();
         let end = options.stop_at.map_or(total, |s| s.min(total));
         let progress = &options.progress;

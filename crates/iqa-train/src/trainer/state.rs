@@ -73,6 +73,7 @@ impl Trainer {
             optimiser_steps,
             best: self.best,
             config: self.config.clone(),
+            data: self.data.clone(),
         };
         let path = out.join(files::STATE);
         checkpoint::save(&path, &tensors, &meta)?;
@@ -105,6 +106,16 @@ impl Trainer {
                 format!(
                     "was written with another configuration (differs in: {}); resume with the run's own config.toml",
                     differing.join(", ")
+                ),
+            ));
+        }
+        if let (Some(saved), Some(current)) = (&meta.data, &self.data)
+            && saved != current
+        {
+            return Err(file_error(
+                path,
+                format!(
+                    "was trained on other data ({saved}); this run has {current}. Resume with the database and split the run started with"
                 ),
             ));
         }
