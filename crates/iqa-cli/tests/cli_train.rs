@@ -104,11 +104,46 @@ fn train_test_and_score_from_the_command_line() {
     let v: Value = serde_json::from_str(scored.trim()).unwrap();
     assert!(v["score"].as_f64().unwrap().is_finite());
 
-    // A finished run resumed goes nowhere but still answers.
+    // A finished run resumed goes nowhere but still answers with its own report, and
+    // changes no file.
+    let listing = || {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+            .collect();
+        files.sort();
+        files
+    };
+    let before = listing();
     let mut resumed = args.to_vec();
     resumed.push("--resume");
     let again: Value = serde_json::from_str(ok(&iqa(&resumed)).trim()).unwrap();
     assert_eq!(again["train"]["steps"], 4);
+    assert!(again["train"]["seconds"].as_f64().unwrap() > 1e-3);
+    assert_eq!(listing(), before);
+    // Training again into the finished run's folder is refused; --overwrite replaces it.
+    let e = failed(&iqa(&args));
+    assert!(e.contains("--overwrite"), "{e}");
+    assert_eq!(listing(), before);
+    let mut overwrite = args.to_vec();
+    overwrite.push("--overwrite");
+    ok(&iqa(&overwrite));
+    let log = std::fs::read_to_string(out.join("log.jsonl")).unwrap();
+    assert_eq!(log.lines().filter(|l| l.contains("\"step\":4")).count(), 1);
+    // A distortion type the database does not have is named, not ignored.
+    let e = failed(&iqa(&[
+        "test",
+        "--model",
+        model.to_str().unwrap(),
+        "--db",
+        "manifest",
+        "--root",
+        &manifest,
+        "--types",
+        "jpeg,blurr",
+    ]));
+    assert!(e.contains("`blurr`") && e.contains("gblur"), "{e}");
 }
 
 #[test]

@@ -313,6 +313,23 @@ pub fn run_test(args: &TestArgs) -> Result<()> {
     };
     if let Some(types) = &args.types {
         let wanted: Vec<&str> = types.split(',').map(str::trim).collect();
+        let present: std::collections::BTreeSet<&str> = manifest
+            .items
+            .iter()
+            .filter_map(|i| i.dist_type.as_deref())
+            .collect();
+        let unknown: Vec<&str> = wanted
+            .iter()
+            .copied()
+            .filter(|t| !present.contains(t))
+            .collect();
+        if !unknown.is_empty() {
+            bail!(
+                "--types: `{}` is not a distortion type of this database; its types are: {}",
+                unknown.join("`, `"),
+                present.into_iter().collect::<Vec<_>>().join(", ")
+            );
+        }
         let of_types = items_of_types(&manifest, &wanted);
         indices.retain(|i| of_types.contains(i));
         if indices.is_empty() {

@@ -133,7 +133,7 @@ pub struct TrainOptions {
 }
 
 /// What a run did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct TrainReport {
     /// The variant trained.
     pub variant: Variant,

@@ -80,14 +80,26 @@ impl Trainer {
                 self.restore(&state_path)?;
                 let total = self.total_steps();
                 if self.step >= total {
-                    return Err(file_error(
-                        &state_path,
-                        format!(
-                            "records a finished run (step {} of {total}): nothing to resume, nothing changed; its model is `{}`",
-                            self.step,
-                            out.join(files::MODEL).display()
-                        ),
-                    ));
+                    // Finished: answer with the run's own report and write nothing.
+                    let report_path = out.join(files::REPORT);
+                    let finished = std::fs::read_to_string(&report_path)
+                        .ok()
+                        .and_then(|text| serde_json::from_str::<TrainReport>(&text).ok())
+                        .ok_or_else(|| {
+                            file_error(
+                                &report_path,
+                                format!(
+                                    "is missing or unreadable, though the state records a finished run (step {} of {total}); nothing to resume",
+                                    self.step
+                                ),
+                            )
+                        })?;
+                    tracing::warn!(
+                        step = self.step,
+                        out = %out.display(),
+                        "the run is finished: nothing to resume, nothing changed"
+                    );
+                    return Ok(finished);
                 }
                 tracing::info!(step = self.step, "resumed");
             }
