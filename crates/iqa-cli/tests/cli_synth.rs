@@ -120,3 +120,36 @@ fn synth_writes_a_loadable_database() {
         assert!(!r.status.success() && err.contains(needle), "{err}");
     }
 }
+
+#[test]
+fn sizes_and_counts_beyond_memory_are_refused_before_anything_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("db");
+    for (scenes, size) in [
+        ("18446744073709551615", "32x32"),
+        ("1000000000", "32x32"),
+        ("2", "100000x100000"),
+    ] {
+        let r = iqa(&[
+            "synth",
+            "--out",
+            out.to_str().unwrap(),
+            "--scenes",
+            scenes,
+            "--size",
+            size,
+            "--labeller",
+            "psnr",
+            "--set",
+            "gblur",
+            "--levels",
+            "1",
+        ]);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(
+            !r.status.success() && err.contains("needs about") && err.contains("--scenes"),
+            "{err}"
+        );
+        assert!(!out.exists(), "the output folder was created");
+    }
+}

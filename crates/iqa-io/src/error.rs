@@ -25,6 +25,19 @@ pub enum IoError {
         /// What the decoder said.
         reason: String,
     },
+    /// A job would need more memory than the machine can give (checked before it
+    /// allocates).
+    #[error("{what} needs about {needed} of memory; this machine can give {available}. {advice}")]
+    OutOfMemory {
+        /// The job.
+        what: String,
+        /// The estimate, in words.
+        needed: String,
+        /// What the machine has, in words.
+        available: String,
+        /// What to change.
+        advice: String,
+    },
     /// An image has transparent pixels, whose quality is undefined.
     #[error(
         "`{path}` has transparent pixels (alpha < 255 at x={x}, y={y}); flatten it onto a background first: quality is defined for opaque images"

@@ -10,12 +10,15 @@
 //! - [`image`]: decoding an image file to 8-bit RGB with one policy for grayscale, 16-bit
 //!   samples and alpha, used by scoring, testing and training alike; [`jpeg`] refuses
 //!   truncated JPEG files, which decoders would silently complete.
+//! - [`memory`]: estimates of what a job needs checked against what the machine has,
+//!   before anything is allocated.
 
 pub mod atomic;
 mod error;
 pub mod header;
 pub mod image;
 pub mod jpeg;
+pub mod memory;
 
 pub use atomic::{AtomicFile, write_atomic, write_bytes_atomic};
 pub use error::{IoError, Result};

@@ -118,7 +118,27 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 .any(|f| what.to_lowercase().contains(f.as_str()))
     };
     let mut results = Vec::new();
-    for &n in &batches {
+    // Bytes per patch the largest measurement so far held at its peak, from the smallest
+    // batch (host memory: on a GPU the card's memory is the bound and is not probed).
+    let mut per_patch: Option<f64> = None;
+    let mut ascending = batches.clone();
+    ascending.sort_unstable();
+    let mut refused = None;
+    // Memory held before the first measurement: what each batch's peak grows from (the
+    // allocator keeps freed memory, so growth over this baseline errs on the safe side).
+    let before = iqa_io::memory::resident_bytes();
+    for &n in &ascending {
+        if let (Some(bytes), true) = (per_patch, device.is_cpu())
+            && let Err(e) = iqa_io::memory::check_fits(
+                &format!("benchmarking the {} preset at batch {n}", args.preset),
+                bytes * n as f64,
+                "Give smaller batches with --batch (the smaller ones were measured) or a smaller --patch.",
+            )
+        {
+            refused = Some(e);
+            break;
+        }
+        iqa_io::memory::reset_peak();
         let x = Tensor::rand(0f32, 1f32, (n, 3, patch, patch), &device)?;
         let reference = Tensor::rand(0f32, 1f32, (n, 3, patch, patch), &device)?;
         let target = Tensor::rand(0f32, 1f32, n, &device)?;
@@ -200,6 +220,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             })?;
             record("D train step", per_s, 2.0 * d_f);
         }
+        if let (Some(before), Some(peak)) = (before, iqa_io::memory::peak_resident_bytes()) {
+            // A quarter more than measured: a margin for what the estimate misses.
+            let bytes = 1.25 * peak.saturating_sub(before) as f64 / n as f64;
+            per_patch = Some(per_patch.map_or(bytes, |b: f64| b.max(bytes)));
+            tracing::info!(batch = n, bytes_per_patch = bytes, "peak memory");
+        }
     }
     if args.json {
         println!(
@@ -222,5 +248,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             );
         }
     }
-    Ok(())
+    match refused {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }

@@ -158,6 +158,43 @@ fn reuse_or_make(path: &Path, make: impl FnOnce() -> Result<RgbImage>) -> Result
     Ok((image, true))
 }
 
+/// Peak bytes per pixel of one scene in flight: the reference, a distorted copy, the
+/// distortion's and the labeller's working planes. Measured: 336 (MS-SSIM labels) and 145
+/// (SSIM) bytes per pixel per worker at 1024x1024 and 2048x2048; rounded up.
+const BYTES_PER_SCENE_PIXEL: f64 = 400.0;
+/// Bytes per manifest entry (two paths, labels) held until the manifest is written.
+const BYTES_PER_ITEM: f64 = 400.0;
+
+/// Refuses, before anything is allocated, a database whose scenes or count would need more
+/// memory than the machine has (scenes are made in parallel, one per worker).
+fn check_memory(source: &SceneSource, images_per_scene: usize) -> Result<()> {
+    let workers = rayon::current_num_threads() as f64;
+    let (count, pixels, what) = match source {
+        SceneSource::Procedural {
+            count,
+            width,
+            height,
+        } => (
+            *count as f64,
+            f64::from(*width) * f64::from(*height),
+            format!("generating {count} scenes of {width}x{height}"),
+        ),
+        // The user's images are bounded by the decoder's limits; only the count matters.
+        SceneSource::Folder(dir) => (0.0, 0.0, format!("the images in `{}`", dir.display())),
+    };
+    let needed = workers.min(count.max(1.0)) * pixels * BYTES_PER_SCENE_PIXEL
+        + count * images_per_scene as f64 * BYTES_PER_ITEM;
+    iqa_io::memory::check_fits(
+        &what,
+        needed,
+        "Use smaller scenes (--size) or fewer (--scenes), or run fewer workers (RAYON_NUM_THREADS).",
+    )
+    .map_err(|e| DataError::Config {
+        what: "scenes",
+        reason: e.to_string(),
+    })
+}
+
 /// The scenes in words, as the description and the recipe record them.
 fn source_text(source: &SceneSource) -> String {
     match source {
@@ -238,6 +275,7 @@ pub fn generate(
 ) -> Result<SynthReport> {
     let distortions = resolve_distortions(&options.distortions)?;
     let levels = chosen_levels(options.levels)?;
+    check_memory(&options.source, distortions.len() * levels.len())?;
     let scenes = scene_list(&options.source)?;
     std::fs::create_dir_all(&options.out).map_err(crate::error::io(&options.out))?;
     Recipe {
