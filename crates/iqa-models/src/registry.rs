@@ -9,7 +9,7 @@ use std::path::Path;
 use candle_core::Device;
 use serde::Serialize;
 
-use crate::fr::{DeepWsd, Downsample, MsSsim, Psnr, PsnrChannels, Ssim, SsimChannels};
+use crate::fr::{DeepWsd, Downsample, Gmsd, MsSsim, Psnr, PsnrChannels, Ssim, SsimChannels};
 use crate::hiqa::HiqaScorer;
 use crate::{FullReferenceModel, ModelError, NoReferenceModel, Result};
 
@@ -141,6 +141,14 @@ pub const MODELS: &[ModelInfo] = &[
         "multi-scale SSIM (Wang et al. 2003), five scales on luma",
     ),
     entry(
+        "gmsd",
+        FullReference,
+        LowerIsBetter,
+        (0.0, 1.0),
+        false,
+        "gradient magnitude similarity deviation (Xue et al. 2014) on luma; differentiable",
+    ),
+    entry(
         "deepwsd",
         FullReference,
         LowerIsBetter,
@@ -251,6 +259,7 @@ pub fn full_reference(
         "ssim" => Box::new(Ssim::new(SsimChannels::Luma, options.downsample)),
         "ssim-rgb" => Box::new(Ssim::new(SsimChannels::Rgb, options.downsample)),
         "ms-ssim" => Box::new(MsSsim::default()),
+        "gmsd" => Box::new(Gmsd::new()),
         "deepwsd" => Box::new(DeepWsd::load(weights(info, options)?, device)?),
         other => {
             return Err(unknown(

@@ -6,12 +6,14 @@
 
 mod deepwsd;
 mod filter;
+mod gmsd;
 mod luma;
 mod ms_ssim;
 mod psnr;
 mod ssim;
 
 pub use deepwsd::{DeepWsd, stage_distance};
+pub use gmsd::Gmsd;
 pub use ms_ssim::MsSsim;
 pub use psnr::{Psnr, PsnrChannels};
 pub use ssim::{Downsample, Ssim, SsimChannels};
