@@ -11,7 +11,9 @@ use super::reader::{Element, Origin, Parse, Reader, element_fault};
 use super::{MatFile, MatValue, mi};
 
 /// The most bytes one `miCOMPRESSED` element may inflate to (a guard against zip bombs).
-const MAX_INFLATED: usize = 1 << 30;
+/// The label files of the IQA databases hold kilobytes; 64 MiB leaves room for any of them
+/// while bounding the reader's peak memory (the buffer grows by doubling) near 128 MiB.
+const MAX_INFLATED: usize = 64 << 20;
 
 /// Reads every top-level element of the file body into `file`.
 pub(super) fn read_top_level(

@@ -621,3 +621,12 @@ fn deeply_nested_cells_are_refused() {
     ]);
     assert!(reason(parse(&mat_bytes(&[top]))).contains("nested"));
 }
+
+#[test]
+fn a_zlib_bomb_is_refused_within_bounded_memory() {
+    // 65 MiB of zeros compress to about 65 KB: more than a label file ever inflates to.
+    let stream = zlib(&vec![0u8; 65 << 20]);
+    assert!(stream.len() < 1 << 20);
+    let err = reason(parse(&mat_bytes(&[compressed(&stream)])));
+    assert!(err.contains("inflates to more than"), "{err}");
+}
