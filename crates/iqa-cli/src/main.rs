@@ -57,6 +57,8 @@ fn main() -> std::process::ExitCode {
         .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_target(false)
+        // Colour codes only on a terminal: a log file gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let result = match cli.command {
         Command::Eval(args) => eval::run(&args),

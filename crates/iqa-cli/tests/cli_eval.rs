@@ -405,3 +405,11 @@ fn a_repeated_column_name_and_an_empty_file_are_refused() {
     ]));
     assert!(err.contains("is empty"), "{err}");
 }
+
+#[test]
+fn logs_into_a_file_or_pipe_carry_no_colour_codes() {
+    let out = iqa(&["-vv", "eval", EXAMPLE, "--pred", "metric_a", "--mos", "mos"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && err.contains("INFO"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err}");
+}
