@@ -15,7 +15,7 @@ use iqa::models::parse_device;
 use iqa::train::config::StageSteps;
 use iqa::train::labeller::MetricLabeller;
 use iqa::train::protocol::{ProtocolReport, run_splits};
-use iqa::train::{Start, TrainConfig, Variant};
+use iqa::train::{Start, TrainConfig, TrainOptions, Variant};
 
 /// The examples run on mimalloc, as the `iqa` binary does (see `iqa_cli::runtime`).
 #[global_allocator]
@@ -178,9 +178,12 @@ impl Common {
             &splits,
             &which,
             &self.device()?,
-            &out,
-            Start::Overwrite,
-            &iqa_cli::progress::on_stderr(true),
+            &TrainOptions {
+                out,
+                start: Start::Overwrite,
+                progress: iqa_cli::progress::on_stderr(true),
+                stop_at: None,
+            },
         )?)
     }
 }

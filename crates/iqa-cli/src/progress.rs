@@ -10,10 +10,11 @@ use iqa_train::{Progress, ProgressHandle};
 /// The least time between two progress lines when stderr is not a terminal.
 pub const LINE_INTERVAL: Duration = Duration::from_secs(30);
 
-/// Training progress on stderr.
+/// Progress of a count (training steps, images, pairs) on stderr.
 pub struct StepProgress {
     bar: Option<indicatif::ProgressBar>,
     lines: Mutex<Lines>,
+    unit: &'static str,
 }
 
 struct Lines {
@@ -23,8 +24,13 @@ struct Lines {
 }
 
 impl StepProgress {
-    /// A bar on a terminal, periodic lines elsewhere.
+    /// Training steps: a bar on a terminal, periodic lines elsewhere.
     pub fn new() -> StepProgress {
+        StepProgress::counting("step")
+    }
+
+    /// A count of `unit` (its lines read `UNIT DONE/TOTAL`).
+    pub fn counting(unit: &'static str) -> StepProgress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(0);
             bar.set_style(
@@ -37,6 +43,7 @@ impl StepProgress {
         });
         StepProgress {
             bar,
+            unit,
             lines: Mutex::new(Lines {
                 total: 0,
                 last: None,
@@ -60,7 +67,7 @@ impl Progress for StepProgress {
         } else if let Ok(mut lines) = self.lines.lock() {
             lines.total = total;
             lines.last = Some(Instant::now());
-            eprintln!("step {done}/{total}");
+            eprintln!("{} {done}/{total}", self.unit);
         }
     }
 
@@ -76,7 +83,7 @@ impl Progress for StepProgress {
             }
             if lines.last.is_none_or(|t| t.elapsed() >= LINE_INTERVAL) {
                 lines.last = Some(Instant::now());
-                eprintln!("step {done}/{} {}", lines.total, lines.summary);
+                eprintln!("{} {done}/{} {}", self.unit, lines.total, lines.summary);
             }
         }
     }

@@ -353,7 +353,8 @@ fn transformed_example(dir: &Path, name: &str, f: impl Fn(f64) -> f64) -> PathBu
 fn eval_does_not_depend_on_the_units_of_the_predictions() {
     let want = expected();
     let dir = tempfile::tempdir().unwrap();
-    let transforms: [(&str, fn(f64) -> f64); 4] = [
+    type Transform = (&'static str, fn(f64) -> f64);
+    let transforms: [Transform; 4] = [
         ("x1000.csv", |v| v * 1000.0),
         ("plus1000.csv", |v| v + 1000.0),
         ("x1e8.csv", |v| v * 1e8),

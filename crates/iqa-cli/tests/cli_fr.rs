@@ -282,4 +282,20 @@ fn a_truncated_jpeg_is_refused_and_a_repeated_column_too() {
         pairs.to_str().unwrap(),
     ]));
     assert!(err.contains("two columns named `dist`"), "{err}");
+
+    // An output path that is a folder is refused before any pair is scored.
+    std::fs::write(&pairs, format!("ref,dist\n{reference},{reference}\n")).unwrap();
+    let folder = dir.path().join("out");
+    std::fs::create_dir(&folder).unwrap();
+    let err = run::failed(&iqa(&[
+        "fr",
+        "--metric",
+        "psnr",
+        "--pairs",
+        pairs.to_str().unwrap(),
+        "--out",
+        folder.to_str().unwrap(),
+    ]));
+    assert!(err.contains("is a folder"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3, "a temporary file was left");
 }

@@ -5,7 +5,6 @@
 //! one database, test on another or on some of its types, PLCC after a logistic mapping).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use candle_core::Device;
 use iqa_data::{Manifest, SplitSet};
@@ -15,8 +14,7 @@ use serde::Serialize;
 use crate::config::TrainConfig;
 use crate::error::{Result, config_error};
 use crate::evaluate::{TestResult, test};
-use crate::progress::ProgressHandle;
-use crate::trainer::{Start, TrainData, TrainOptions, TrainReport, Trainer};
+use crate::trainer::{TrainData, TrainOptions, TrainReport, Trainer};
 
 /// One split's run.
 #[derive(Debug, Clone, Serialize)]
@@ -85,17 +83,16 @@ pub fn summarise(tests: &[&TestResult]) -> Result<ProtocolSummary> {
 }
 
 /// Trains a model per split of `splits` listed in `which` (output under
-/// `out/split-K`), tests each on its split's test items, and summarises. Training uses
-/// the split's validation items, when it has any, to keep the best model.
+/// `options.out/split-K`, each begun as `options.start` says), tests each on its split's
+/// test items, and summarises. Training uses the split's validation items, when it has
+/// any, to keep the best model.
 pub fn run_splits(
     config: &TrainConfig,
     manifest: &Manifest,
     splits: &SplitSet,
     which: &[usize],
     device: &Device,
-    out: &Path,
-    start: Start,
-    progress: &ProgressHandle,
+    options: &TrainOptions,
 ) -> Result<ProtocolReport> {
     if which.is_empty() {
         return Err(config_error("splits", "no split to run"));
@@ -111,8 +108,11 @@ pub fn run_splits(
                 ),
             )
         })?;
-        let dir = out.join(format!("split-{k}"));
-        let (run, test) = train_and_test(config, manifest, split, &dir, device, start, progress)?;
+        let split_options = TrainOptions {
+            out: options.out.join(format!("split-{k}")),
+            ..options.clone()
+        };
+        let (run, test) = train_and_test(config, manifest, split, device, &split_options)?;
         tracing::info!(
             split = k,
             srocc = test.srocc,
@@ -134,15 +134,14 @@ pub fn run_splits(
 }
 
 /// Trains on a split's training items (keeping the best model on its validation items)
-/// and tests on its test items, within the database (no mapping before PLCC).
+/// into `options.out` and tests on its test items, within the database (no mapping
+/// before PLCC).
 pub fn train_and_test(
     config: &TrainConfig,
     manifest: &Manifest,
     split: &iqa_data::Split,
-    out: &Path,
     device: &Device,
-    start: Start,
-    progress: &ProgressHandle,
+    options: &TrainOptions,
 ) -> Result<(TrainReport, TestResult)> {
     let mut trainer = Trainer::new(config, device)?;
     let data = TrainData {
@@ -150,14 +149,8 @@ pub fn train_and_test(
         train: &split.train,
         val: &split.val,
     };
-    let options = TrainOptions {
-        out: PathBuf::from(out),
-        start,
-        progress: progress.clone(),
-        stop_at: None,
-    };
-    let report = trainer.train(&data, &options)?;
-    let nets = trainer.best_networks(out)?;
+    let report = trainer.train(&data, options)?;
+    let nets = trainer.best_networks(&options.out)?;
     let result = test(
         &nets,
         config.variant,

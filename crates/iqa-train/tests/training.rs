@@ -427,10 +427,8 @@ fn short_run_srocc(seed: u64) -> f64 {
         &c,
         &m,
         &splits.splits[0],
-        &dir.path().join("run"),
         &Device::Cpu,
-        Start::Fresh,
-        &ProgressHandle::silent(),
+        &options(&dir.path().join("run"), false, None),
     )
     .unwrap();
     eprintln!(
@@ -481,10 +479,8 @@ fn every_variant_trains_and_tests() {
             &c,
             &m,
             &split,
-            &out,
             &Device::Cpu,
-            Start::Fresh,
-            &ProgressHandle::silent(),
+            &options(&out, false, None),
         )
         .unwrap();
         let expected_steps = if variant.uses_perceptual() { 3 } else { 2 };

@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use candle_core::Device;
-use indicatif::{ProgressBar, ProgressStyle};
+use iqa_cli::progress::StepProgress;
 use iqa_models::fr::Downsample;
 use iqa_models::registry::{self, ModelKind, ModelOptions};
 use iqa_models::{
     FullReferenceModel, ModelError, image_to_tensor, load_image, parse_device, score_images,
 };
+use iqa_train::Progress;
 
 use iqa_io::AtomicFile;
 
@@ -250,6 +251,14 @@ fn run_pairs(
     }
     let base = pairs.parent().unwrap_or(Path::new("."));
 
+    if let Some(out) = &args.out
+        && (out.is_dir() || out.as_os_str().to_string_lossy().ends_with('/'))
+    {
+        bail!(
+            "--out `{}` is a folder; give the path of the CSV file to write",
+            out.display()
+        );
+    }
     let mut file = args.out.as_deref().map(AtomicFile::create).transpose()?;
     let mut stdout = std::io::stdout().lock();
     // The block ends the borrow of `file` before it is committed.
@@ -267,11 +276,8 @@ fn run_pairs(
             w.write_record(&header)?;
             Output::Csv(Box::new(w))
         };
-        let bar = ProgressBar::new(rows as u64).with_style(
-            ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} pairs, {per_sec}, {eta} left")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.set_message(metric.name().to_string());
+        let progress = StepProgress::counting("pairs");
+        progress.start(rows as u64, 0);
         for (row, record) in reader.records().enumerate() {
             let line = row + 2;
             let record = record
@@ -293,9 +299,9 @@ fn run_pairs(
                     serde_json::json!({"ref": reference, "dist": distorted, "metric": metric.name(), "score": score})
                 )?,
             }
-            bar.inc(1);
+            progress.advance(row as u64 + 1, "");
         }
-        bar.finish_and_clear();
+        progress.finish();
         let sink = match output {
             Output::Csv(w) => w
                 .into_inner()

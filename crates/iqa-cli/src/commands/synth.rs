@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
+use iqa_cli::progress::StepProgress;
 use iqa_data::synth::distortion::{distortion_by_name, distortion_set};
 use iqa_data::synth::{SceneSource, SynthOptions, generate};
+use iqa_train::Progress;
 use iqa_train::labeller::MetricLabeller;
 
 /// Arguments of `iqa synth`.
@@ -111,16 +112,14 @@ pub fn run(args: &SynthArgs) -> Result<()> {
         levels: args.levels,
         seed: args.seed,
     };
-    let bar = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} images, {per_sec}, {eta} left")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let progress = StepProgress::counting("images");
+    let started = std::sync::Once::new();
     let start = std::time::Instant::now();
     let report = generate(&options, &labeller, &|done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
+        started.call_once(|| progress.start(total as u64, 0));
+        progress.advance(done as u64, "");
     })?;
-    bar.finish_and_clear();
+    progress.finish();
     let seconds = start.elapsed().as_secs_f64();
     if args.json {
         let mut v = serde_json::to_value(&report)?;

@@ -205,9 +205,12 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
             &splits,
             &which,
             &device,
-            &out,
-            start_mode(args)?,
-            &on_stderr(!args.json),
+            &TrainOptions {
+                out: out.clone(),
+                start: start_mode(args)?,
+                progress: on_stderr(!args.json),
+                stop_at: None,
+            },
         )?;
         if args.json {
             println!("{}", serde_json::to_string(&report)?);
