@@ -297,5 +297,9 @@ fn a_truncated_jpeg_is_refused_and_a_repeated_column_too() {
         folder.to_str().unwrap(),
     ]));
     assert!(err.contains("is a folder"), "{err}");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3, "a temporary file was left");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        3,
+        "a temporary file was left"
+    );
 }

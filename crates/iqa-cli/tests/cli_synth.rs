@@ -112,6 +112,8 @@ fn synth_writes_a_loadable_database() {
         (vec!["--labeller", "ssimm"], "ssim"),
         (vec!["--size", "96by64"], "WIDTHxHEIGHT"),
         (vec!["--set", "tid2014"], "tid2014"),
+        (vec!["--set", "live,gblur"], "`live` is a set"),
+        (vec!["--set", "jpeg,blurr"], "unknown distortion `blurr`"),
     ] {
         let mut all = vec!["synth", "--out", out_s, "--scenes", "1"];
         all.extend(args);
@@ -152,4 +154,33 @@ fn sizes_and_counts_beyond_memory_are_refused_before_anything_is_made() {
         );
         assert!(!out.exists(), "the output folder was created");
     }
+}
+
+#[test]
+fn the_description_says_when_labels_were_mapped_onto_the_unit_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("db");
+    let r = iqa(&[
+        "synth",
+        "--out",
+        out.to_str().unwrap(),
+        "--scenes",
+        "1",
+        "--size",
+        "32x32",
+        "--set",
+        "jpeg",
+        "--levels",
+        "2",
+        "--labeller",
+        "psnr",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let desc: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("synth.json")).unwrap()).unwrap();
+    let score = desc["score"].as_str().unwrap();
+    assert!(
+        score.contains("mapped linearly") && score.contains("onto [0, 1]"),
+        "{score}"
+    );
 }

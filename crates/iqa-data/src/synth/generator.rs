@@ -79,7 +79,7 @@ struct Description<'a> {
     source: String,
     levels: Vec<u8>,
     labeller: String,
-    score: &'static str,
+    score: String,
     distortions: Vec<DistortionInfo>,
     references: usize,
     distorted: usize,
@@ -122,6 +122,15 @@ fn resolve_distortions(names: &[String]) -> Result<Vec<Box<dyn Distortion>>> {
         return Err(DataError::Config {
             what: "distortions",
             reason: "no set or distortion names given".to_string(),
+        });
+    }
+    // A set name among distortion names: say so, rather than calling it unknown.
+    if let Some(set) = names.iter().find(|n| distortion_set(n).is_ok()) {
+        return Err(DataError::Config {
+            what: "distortions",
+            reason: format!(
+                "`{set}` is a set of distortions; give a set alone or a list of distortion names, not both"
+            ),
         });
     }
     names.iter().map(|n| distortion_by_name(n)).collect()
@@ -193,6 +202,22 @@ fn check_memory(source: &SceneSource, images_per_scene: usize) -> Result<()> {
         what: "scenes",
         reason: e.to_string(),
     })
+}
+
+/// What the `score` column of the manifest holds, in words.
+fn score_meaning(lower_is_better: bool, (lo, hi): (f64, f64)) -> String {
+    let value = if lower_is_better {
+        "minus the labeller's value (it is lower-is-better), so that higher is better"
+    } else {
+        "the labeller's value; higher is better"
+    };
+    if (lo, hi) == (0.0, 1.0) {
+        value.to_string()
+    } else {
+        format!(
+            "{value}, mapped linearly from its observed range [{lo}, {hi}] onto [0, 1] (the labeller's values leave [0, 1])"
+        )
+    }
 }
 
 /// The scenes in words, as the description and the recipe record them.
@@ -398,11 +423,7 @@ pub fn generate(
         source: source_text(&options.source),
         levels: levels.clone(),
         labeller: labeller.name(),
-        score: if labeller.lower_is_better() {
-            "minus the labeller's value (it is lower-is-better), so that higher is better"
-        } else {
-            "the labeller's value; higher is better"
-        },
+        score: score_meaning(labeller.lower_is_better(), manifest.label.range),
         distortions: distortions
             .iter()
             .map(|d| DistortionInfo {
