@@ -74,6 +74,31 @@ fn check_export_split_live() {
         (779.into(), 29.into())
     );
     assert_eq!(m["higher_is_better"], true);
+    // Exported into another folder, the paths step up with `..`: never absolute.
+    let elsewhere = dir.path().join("manifests");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let csv2 = elsewhere.join("live.csv");
+    ok(&iqa(&[
+        "datasets",
+        "export",
+        "--kind",
+        "live",
+        "--root",
+        root_s,
+        "--out",
+        csv2.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&csv2).unwrap();
+    assert!(text.lines().nth(1).unwrap().starts_with("../live/"), "{text:.200}");
+    assert!(!text.contains(root_s));
+    ok(&iqa(&[
+        "datasets",
+        "check",
+        "--kind",
+        "manifest",
+        "--root",
+        csv2.to_str().unwrap(),
+    ]));
 
     let splits = dir.path().join("splits.json");
     ok(&iqa(&[

@@ -133,8 +133,9 @@ pub fn read_manifest_csv(path: &Path) -> Result<Manifest> {
 
 /// Writes `manifest` as a generic manifest CSV at `path` (atomically: a temporary file in
 /// the same folder, renamed into place). `score` and `score_std` are the normalised,
-/// higher-is-better values; paths are relative to the CSV's folder when the images lie
-/// below it, absolute otherwise.
+/// higher-is-better values; paths are relative to the CSV's folder (with `..` steps when
+/// the images lie elsewhere; absolute only when the two share no root, as on two Windows
+/// drives), so the CSV and the images can move together.
 pub fn write_manifest_csv(manifest: &Manifest, path: &Path) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -143,7 +144,7 @@ pub fn write_manifest_csv(manifest: &Manifest, path: &Path) -> Result<()> {
     let base = dir.canonicalize().map_err(crate::error::io(&dir))?;
     let place = |p: &Path| -> String {
         let absolute = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        relative_to(&absolute, &base)
+        relative_with_parents(&absolute, &base)
     };
     iqa_io::write_atomic(path, |out| {
         let mut w = csv::Writer::from_writer(out);
@@ -171,4 +172,35 @@ pub fn write_manifest_csv(manifest: &Manifest, path: &Path) -> Result<()> {
         Ok::<(), DataError>(())
     })?;
     Ok(())
+}
+
+/// `path` relative to the folder `base` (both absolute), stepping up with `..` where
+/// needed; `path` itself, with `/` separators, when they share no root.
+fn relative_with_parents(path: &Path, base: &Path) -> String {
+    let (p, b): (Vec<_>, Vec<_>) = (path.components().collect(), base.components().collect());
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return relative_to(path, base);
+    }
+    let ups = std::iter::repeat_n("..".to_string(), b.len() - common);
+    let downs = p[common..]
+        .iter()
+        .map(|c| c.as_os_str().to_string_lossy().to_string());
+    ups.chain(downs).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod relative_tests {
+    use super::*;
+
+    #[test]
+    fn paths_step_up_to_the_common_folder() {
+        let rel = |p: &str, b: &str| relative_with_parents(Path::new(p), Path::new(b));
+        assert_eq!(rel("/data/live/img1.bmp", "/data/live"), "img1.bmp");
+        assert_eq!(
+            rel("/data/live/jp2k/img1.bmp", "/home/me/runs"),
+            "../../../data/live/jp2k/img1.bmp"
+        );
+        assert_eq!(rel("/data/live/img1.bmp", "/data/csv"), "../live/img1.bmp");
+    }
 }
