@@ -89,7 +89,10 @@ fn check_export_split_live() {
         csv2.to_str().unwrap(),
     ]));
     let text = std::fs::read_to_string(&csv2).unwrap();
-    assert!(text.lines().nth(1).unwrap().starts_with("../live/"), "{text:.200}");
+    assert!(
+        text.lines().nth(1).unwrap().starts_with("../live/"),
+        "{text:.200}"
+    );
     assert!(!text.contains(root_s));
     ok(&iqa(&[
         "datasets",

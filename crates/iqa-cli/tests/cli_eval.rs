@@ -414,3 +414,40 @@ fn logs_into_a_file_or_pipe_carry_no_colour_codes() {
     assert!(out.status.success() && err.contains("INFO"), "{err}");
     assert!(!err.contains('\u{1b}'), "{err}");
 }
+
+#[test]
+fn a_constant_group_is_reported_undefined_and_the_rest_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("groups.csv");
+    let mut text = String::from("pred,mos,type\n");
+    for i in 0..8 {
+        text += &format!("{},{},ok\n", i, i * i);
+        text += &format!("{},5,flat\n", i);
+    }
+    std::fs::write(&path, text).unwrap();
+    let args = [
+        "eval",
+        path.to_str().unwrap(),
+        "--pred",
+        "pred",
+        "--mos",
+        "mos",
+        "--group",
+        "type",
+    ];
+    let table = run::ok(&iqa(&args));
+    assert!(
+        table.contains("flat") && table.contains("undefined"),
+        "{table}"
+    );
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let v = json_of(&iqa(&json_args));
+    assert!(v["groups"]["ok"]["srocc"].as_f64().unwrap() > 0.99);
+    assert!(
+        v["undefined_groups"]["flat"]
+            .as_str()
+            .unwrap()
+            .contains("constant")
+    );
+}

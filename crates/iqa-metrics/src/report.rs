@@ -136,6 +136,10 @@ pub struct EvaluationReport {
     pub fit: LogisticFit,
     /// Statistics per group label, sorted by label.
     pub groups: BTreeMap<String, Correlations>,
+    /// Groups whose statistics are undefined (constant scores or predictions, too few
+    /// images), each with the reason; absent from the JSON when there are none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub undefined_groups: BTreeMap<String, String>,
 }
 
 /// Fits the mapping and computes every statistic, overall and per group.
@@ -165,6 +169,7 @@ pub fn evaluate(input: &EvalInput<'_>, options: &EvalOptions) -> Result<Evaluati
     let overall = Correlations::compute(pred, &mapped, mos, mos_std, options.outliers)?;
 
     let mut rows = BTreeMap::new();
+    let mut undefined = BTreeMap::new();
     for (label, members) in group_members(groups.unwrap_or_default()) {
         let pick = |values: &[f64]| members.iter().map(|&i| values[i]).collect::<Vec<_>>();
         let (group_pred, group_mos) = (pick(pred), pick(mos));
@@ -184,17 +189,24 @@ pub fn evaluate(input: &EvalInput<'_>, options: &EvalOptions) -> Result<Evaluati
                 group_std.as_deref(),
                 options.outliers,
             )
-        })()
-        .map_err(|source| MetricsError::InGroup {
-            group: label.to_string(),
-            source: Box::new(source),
-        })?;
-        rows.insert(label.to_string(), row);
+        })();
+        match row {
+            Ok(row) => {
+                rows.insert(label.to_string(), row);
+            }
+            // One group without defined statistics leaves the others and the overall row
+            // standing: it is reported, not fatal.
+            Err(reason) => {
+                tracing::warn!(group = label, %reason, "group statistics undefined");
+                undefined.insert(label.to_string(), reason.to_string());
+            }
+        }
     }
     Ok(EvaluationReport {
         overall,
         fit,
         groups: rows,
+        undefined_groups: undefined,
     })
 }
 
@@ -235,7 +247,7 @@ mod tests {
     }
 
     #[test]
-    fn a_constant_group_names_itself() {
+    fn a_constant_group_is_reported_undefined_and_the_rest_stands() {
         let pred = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
         let mos = [1.0, 2.0, 2.5, 4.0, 5.0, 5.0, 5.0, 5.0];
         let groups: Vec<String> = ["x", "x", "x", "x", "flat", "flat", "flat", "flat"]
@@ -245,12 +257,11 @@ mod tests {
             fit: FitKind::None,
             ..EvalOptions::default()
         };
-        let err =
-            evaluate(&EvalInput::new(&pred, &mos).with_groups(&groups), &options).unwrap_err();
-        assert!(
-            matches!(&err, MetricsError::InGroup { group, .. } if group == "flat"),
-            "{err}"
-        );
-        assert!(err.to_string().contains("`mos` is constant"));
+        let report = evaluate(&EvalInput::new(&pred, &mos).with_groups(&groups), &options).unwrap();
+        assert_eq!(report.groups.len(), 1);
+        assert!(report.groups["x"].srocc > 0.9);
+        assert!(report.undefined_groups["flat"].contains("`mos` is constant"));
+        let json = serde_json::to_value(&report).unwrap();
+        assert!(json["undefined_groups"]["flat"].is_string());
     }
 }

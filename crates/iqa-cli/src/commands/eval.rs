@@ -183,6 +183,9 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     for (label, row) in &report.groups {
         println!("{}", format::row(label, row));
     }
+    for (label, reason) in &report.undefined_groups {
+        println!("{label:<14} undefined: {reason}");
+    }
     if let Some(splits) = &splits {
         println!(
             "\n{}",
