@@ -23,15 +23,21 @@ pub fn decode_rgb8(path: impl AsRef<Path>) -> Result<RgbImage> {
 /// A JPEG file must be complete (see [`crate::jpeg`]): decoders fill the missing part of a
 /// truncated one silently. Decoding is bounded by [`limits`].
 pub fn decode(path: &Path) -> Result<DynamicImage> {
-    let fail = |reason: String| IoError::Decode {
-        path: path.to_path_buf(),
-        reason,
-    };
     let bytes = std::fs::read(path).map_err(|source| IoError::File {
         action: "read",
         path: path.to_path_buf(),
         source,
     })?;
+    decode_bytes(bytes, path)
+}
+
+/// Decodes the bytes of an image file under the same policy as [`decode`]; `path` names
+/// the file in errors.
+pub fn decode_bytes(bytes: Vec<u8>, path: &Path) -> Result<DynamicImage> {
+    let fail = |reason: String| IoError::Decode {
+        path: path.to_path_buf(),
+        reason,
+    };
     if crate::jpeg::looks_like_jpeg(&bytes) {
         crate::jpeg::check_complete(&bytes).map_err(|defect| fail(defect.to_string()))?;
     }

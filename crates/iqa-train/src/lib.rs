@@ -13,7 +13,7 @@
 //! - [`protocol`]: the paper's protocol: reference-disjoint 80/20 splits repeated and
 //!   summarised by the median, and cross-database tests with a logistic mapping.
 
-mod checkpoint;
+pub mod checkpoint;
 pub mod config;
 mod error;
 pub mod evaluate;
