@@ -91,6 +91,12 @@ fn train(config: &TrainConfig, manifest: &Manifest, out: &Path) -> Result<(Train
             stop_at: None,
         },
     )?;
+    // The learning curve (every loss against the step) beside the model.
+    iqa_cli::learning_curve::LearningCurve::read(
+        &out.join(files::LOG),
+        &format!("{} on the quick start's scenes", config.variant),
+    )?
+    .write(&out.join("curve.svg"))?;
     Ok((report, trainer))
 }
 

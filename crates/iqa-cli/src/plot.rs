@@ -19,7 +19,7 @@ use crate::{Error, Result};
 const SIZE: (u32, u32) = (900, 640);
 
 /// Ten distinguishable colours (Tableau 10), cycled when there are more groups.
-const PALETTE: [RGBColor; 10] = [
+pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -51,8 +51,31 @@ pub struct ScatterPlot<'a> {
     pub title: &'a str,
 }
 
+/// A figure that can be drawn on any plotters backend.
+pub(crate) trait Figure {
+    /// Draws the figure on `area`.
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        area: DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String>;
+}
+
+impl Figure for ScatterPlot<'_> {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        area: DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
+        draw(area, self)
+    }
+}
+
 /// Draws `plot` into `path` (`.svg` or `.png`), atomically.
 pub fn write_scatter(path: &Path, plot: &ScatterPlot<'_>) -> Result<()> {
+    write_figure(path, plot)
+}
+
+/// Draws `figure` into `path` (`.svg` or `.png`, by the extension), atomically.
+pub(crate) fn write_figure(path: &Path, figure: &impl Figure) -> Result<()> {
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -64,21 +87,17 @@ pub fn write_scatter(path: &Path, plot: &ScatterPlot<'_>) -> Result<()> {
     let bytes = match extension.as_deref() {
         Some("svg") => {
             let mut svg = String::new();
-            draw(
-                SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(),
-                plot,
-            )
-            .map_err(failed)?;
+            figure
+                .draw_on(SVGBackend::with_string(&mut svg, SIZE).into_drawing_area())
+                .map_err(failed)?;
             svg.into_bytes()
         }
         Some("png") => {
             let (w, h) = SIZE;
             let mut rgb = vec![0u8; (3 * w * h) as usize];
-            draw(
-                BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area(),
-                plot,
-            )
-            .map_err(failed)?;
+            figure
+                .draw_on(BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area())
+                .map_err(failed)?;
             let image = image::RgbImage::from_raw(w, h, rgb)
                 .ok_or_else(|| failed("the drawing has the wrong size".to_string()))?;
             let mut png = Vec::new();
@@ -97,7 +116,7 @@ pub fn write_scatter(path: &Path, plot: &ScatterPlot<'_>) -> Result<()> {
 }
 
 /// Makes the compiled-in font the one plotters uses for "sans-serif".
-fn register_font() -> std::result::Result<(), String> {
+pub(crate) fn register_font() -> std::result::Result<(), String> {
     static ONCE: Once = Once::new();
     let mut result = Ok(());
     ONCE.call_once(|| {

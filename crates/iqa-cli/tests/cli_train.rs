@@ -126,9 +126,12 @@ fn train_test_and_score_from_the_command_line() {
     let e = failed(&iqa(&args));
     assert!(e.contains("--overwrite"), "{e}");
     assert_eq!(listing(), before);
+    let curve = dir.path().join("curve.svg");
     let mut overwrite = args.to_vec();
-    overwrite.push("--overwrite");
+    overwrite.extend(["--overwrite", "--plot", curve.to_str().unwrap()]);
     ok(&iqa(&overwrite));
+    let svg = std::fs::read_to_string(&curve).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("step"), "{svg:.200}");
     let log = std::fs::read_to_string(out.join("log.jsonl")).unwrap();
     assert_eq!(log.lines().filter(|l| l.contains("\"step\":4")).count(), 1);
     // A distortion type the database does not have is named, not ignored.

@@ -12,7 +12,7 @@ use iqa_models::nr::PatchGrid;
 use iqa_models::parse_device;
 use iqa_train::evaluate::{TestResult, test};
 use iqa_train::protocol::{items_of_types, run_splits};
-use iqa_train::{Start, TrainConfig, TrainData, TrainOptions, Trainer, Variant};
+use iqa_train::{Start, TrainConfig, TrainData, TrainOptions, Trainer, Variant, files};
 
 use super::datasets::Source;
 
@@ -71,6 +71,10 @@ pub struct TrainArgs {
     /// Replace an earlier run in --out (without it, a folder holding a run is refused).
     #[arg(long)]
     pub overwrite: bool,
+    /// Draw the learning curve (every loss and the validation SROCC against the step,
+    /// from the run's log.jsonl) into this .svg or .png file.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
     /// One JSON object with the training and test reports.
     #[arg(long)]
     pub json: bool,
@@ -247,6 +251,11 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
         stop_at: None,
     };
     let report = trainer.train(&data, &options)?;
+    if let Some(plot) = &args.plot {
+        let title = format!("{} on {}", config.variant, kind.name());
+        iqa_cli::learning_curve::LearningCurve::read(&out.join(files::LOG), &title)?.write(plot)?;
+        tracing::info!(path = %plot.display(), "wrote the learning curve");
+    }
     let nets = trainer.best_networks(&out)?;
     let result = test(
         &nets,
