@@ -113,6 +113,10 @@ fn synth_writes_a_loadable_database() {
         (vec!["--size", "96by64"], "WIDTHxHEIGHT"),
         (vec!["--set", "tid2014"], "tid2014"),
         (vec!["--set", "live,gblur"], "`live` is a set"),
+        (
+            vec!["--labeller", "ms-ssim", "--size", "64x64"],
+            "64x64 scenes cannot be labelled by ms-ssim",
+        ),
         (vec!["--set", "jpeg,blurr"], "unknown distortion `blurr`"),
     ] {
         let mut all = vec!["synth", "--out", out_s, "--scenes", "1"];

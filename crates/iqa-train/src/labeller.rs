@@ -35,9 +35,10 @@ impl Labeller for MetricLabeller {
         let d = DynamicImage::ImageRgb8(distorted.clone());
         score_images(self.metric.as_ref(), &r, &d, &Device::Cpu)
             .map(f64::from)
+            // The metric's error names the metric; the generator adds the file.
             .map_err(|e| DataError::Labeller {
                 path: Default::default(),
-                reason: format!("{}: {e}", self.metric.name()),
+                reason: e.to_string(),
             })
     }
 }

@@ -220,6 +220,33 @@ fn score_meaning(lower_is_better: bool, (lo, hi): (f64, f64)) -> String {
     }
 }
 
+/// What a labeller's error says, without an outer "labelling failed" of its own.
+fn labeller_reason(error: DataError) -> String {
+    match error {
+        DataError::Labeller { reason, .. } => reason,
+        other => other.to_string(),
+    }
+}
+
+/// Refuses, before any image is written, procedural scenes too small for the labeller
+/// (MS-SSIM needs 161x161): a grey pair of the scene size is labelled first.
+fn check_labeller_fits(source: &SceneSource, labeller: &dyn Labeller) -> Result<()> {
+    if let SceneSource::Procedural { width, height, .. } = source {
+        let grey = RgbImage::from_pixel(*width, *height, image::Rgb([128, 128, 128]));
+        labeller
+            .score(&grey, &grey)
+            .map_err(|e| DataError::Config {
+                what: "scene size",
+                reason: format!(
+                    "{width}x{height} scenes cannot be labelled by {}: {}",
+                    labeller.name(),
+                    labeller_reason(e)
+                ),
+            })?;
+    }
+    Ok(())
+}
+
 /// The scenes in words, as the description and the recipe record them.
 fn source_text(source: &SceneSource) -> String {
     match source {
@@ -301,6 +328,7 @@ pub fn generate(
     let distortions = resolve_distortions(&options.distortions)?;
     let levels = chosen_levels(options.levels)?;
     check_memory(&options.source, distortions.len() * levels.len())?;
+    check_labeller_fits(&options.source, labeller)?;
     let scenes = scene_list(&options.source)?;
     std::fs::create_dir_all(&options.out).map_err(crate::error::io(&options.out))?;
     Recipe {
@@ -366,7 +394,7 @@ pub fn generate(
                             .score(&reference, &image)
                             .map_err(|e| DataError::Labeller {
                                 path: path.clone(),
-                                reason: e.to_string(),
+                                reason: labeller_reason(e),
                             })?;
                     items.push(Item {
                         dist: path,
