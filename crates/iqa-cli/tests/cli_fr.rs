@@ -303,3 +303,11 @@ fn a_truncated_jpeg_is_refused_and_a_repeated_column_too() {
         "a temporary file was left"
     );
 }
+
+#[test]
+fn a_missing_file_is_named_once_with_its_cause_once() {
+    let reference = image("ref", "I03.png");
+    let err = run::failed(&iqa(&["fr", "--metric", "psnr", "nope.png", &reference]));
+    assert!(err.contains("nope.png"), "{err}");
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+}
