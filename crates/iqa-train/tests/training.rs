@@ -247,7 +247,8 @@ fn divergence_stops_with_the_checkpoint_intact() {
         .unwrap();
     let state = std::fs::read(out.join(files::STATE)).unwrap();
     let model = std::fs::read(out.join(files::MODEL)).unwrap();
-    // The same database with a NaN score: L_R becomes NaN at the next step.
+    // The same database with NaN scores: L_R is NaN at the first step. (Resuming the run
+    // above on it is refused as other data, so the poisoned run starts afresh elsewhere.)
     let mut poisoned = m.clone();
     for item in &mut poisoned.items {
         item.score = f64::NAN;
@@ -256,19 +257,26 @@ fn divergence_stops_with_the_checkpoint_intact() {
         manifest: &poisoned,
         ..data
     };
+    let poisoned_out = dir.path().join("poisoned");
     let err = Trainer::new(&c, &Device::Cpu)
         .unwrap()
-        .train(&data, &options(&out, true, None))
+        .train(&data, &options(&poisoned_out, false, None))
         .unwrap_err();
     match &err {
         TrainError::Diverged { step, loss, .. } => {
-            assert_eq!(*step, 2);
+            assert_eq!(*step, 0);
             assert_eq!(*loss, "L_R");
         }
         other => panic!("expected a divergence, got {other}"),
     }
-    let text = err.to_string();
-    assert!(text.contains("state.safetensors"), "{text}");
+    // No update was applied and nothing was saved from the diverged step.
+    assert!(!poisoned_out.join(files::MODEL).exists());
+    let e = Trainer::new(&c, &Device::Cpu)
+        .unwrap()
+        .train(&data, &options(&out, true, None))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("other data"), "{e}");
     assert_eq!(std::fs::read(out.join(files::STATE)).unwrap(), state);
     assert_eq!(std::fs::read(out.join(files::MODEL)).unwrap(), model);
 }
