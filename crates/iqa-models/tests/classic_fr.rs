@@ -53,21 +53,9 @@ fn reference(file: &str, column: &str) -> Vec<(String, f64)> {
 
 /// The official values of one metric, by pair name without extension.
 fn official(metric: &str) -> Vec<(String, f64)> {
-    let text = std::fs::read_to_string(calibration().join("official.csv")).unwrap();
-    let mut lines = text.lines();
-    let names: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .skip(1)
-        .map(|n| n.trim_end_matches(".bmp").to_string())
-        .collect();
-    let row = lines
-        .find(|l| l.starts_with(&format!("{metric},")))
-        .unwrap();
-    names
+    calibration::official(metric)
         .into_iter()
-        .zip(row.split(',').skip(1).map(|v| v.parse().unwrap()))
+        .map(|(name, v)| (name.trim_end_matches(".bmp").to_string(), v))
         .collect()
 }
 

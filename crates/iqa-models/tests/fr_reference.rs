@@ -11,7 +11,7 @@ use iqa_models::{FullReferenceModel, image_to_tensor, load_image};
 use serde_json::Value;
 
 mod calibration;
-use calibration::calibration;
+use calibration::{calibration, official};
 
 /// The image of a pair: the names (`I03.bmp`, as in `official.csv` and the fixture) are
 /// those of the TID2013 originals; the repository holds them as PNG with the same stem.
@@ -40,26 +40,6 @@ fn fixture() -> Value {
         "/tests/fixtures/fr_reference.json"
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// The official values of one metric, by image name.
-fn official(metric: &str) -> Vec<(String, f64)> {
-    let text = std::fs::read_to_string(calibration().join("official.csv")).unwrap();
-    let mut lines = text.lines();
-    let names: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .skip(1)
-        .map(String::from)
-        .collect();
-    let row = lines
-        .find(|l| l.starts_with(&format!("{metric},")))
-        .unwrap();
-    names
-        .into_iter()
-        .zip(row.split(',').skip(1).map(|v| v.parse().unwrap()))
-        .collect()
 }
 
 fn score(metric: &dyn FullReferenceModel, r: &Tensor, d: &Tensor) -> f64 {

@@ -31,3 +31,29 @@ pub fn calibration() -> PathBuf {
     }
     dir
 }
+
+/// The official values of one metric (a row of `official.csv`), by the column's image
+/// name (`I03.bmp`, as the TID2013 originals are named).
+pub fn official(metric: &str) -> Vec<(String, f64)> {
+    let path = calibration().join("official.csv");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let mut lines = text.lines();
+    let names: Vec<String> = lines
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .skip(1)
+        .map(String::from)
+        .collect();
+    let row = lines
+        .find(|l| l.starts_with(&format!("{metric},")))
+        .unwrap_or_else(|| panic!("no row `{metric}` in {}", path.display()));
+    names
+        .into_iter()
+        .zip(row.split(',').skip(1).map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("`{v}` in row `{metric}` is not a number"))
+        }))
+        .collect()
+}
