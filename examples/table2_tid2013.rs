@@ -45,6 +45,10 @@ fn main() -> Result<()> {
         &names,
     )?;
     let report = c.protocol(&c.config(Variant::Full)?, &manifest, "tid2013")?;
+    let classic = common::CLASSIC_NR
+        .iter()
+        .map(|&name| Ok((name, c.classic_row(name, &manifest)?)))
+        .collect::<Result<Vec<_>>>()?;
     let paper = |name: &str| PAPER.iter().find(|(n, _)| *n == name).map(|&(_, v)| v);
     println!(
         "Table 2 (TID2013): SROCC, median over {} split(s)",
@@ -62,5 +66,13 @@ fn main() -> Result<()> {
         report.summary.srocc.median,
         common::paper(paper("ALL"))
     );
+    for (name, (s, _)) in &classic {
+        // The BRISQUE cell of the paper's table is not legible in our copy.
+        println!(
+            "  {:<30} {s:>8.3} {:>8}",
+            format!("{} (ALL)", name.to_uppercase()),
+            common::paper(None)
+        );
+    }
     Ok(())
 }

@@ -9,10 +9,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use iqa::data::synth::distortion::distortion_set;
 use iqa::data::synth::{SceneSource, SynthOptions, generate};
-use iqa::data::{DatabaseKind, LoadOptions, Manifest, SplitOptions, reference_disjoint_splits};
+use std::collections::BTreeMap;
+
+use iqa::data::{
+    DatabaseKind, LoadOptions, Manifest, SplitOptions, SplitSet, reference_disjoint_splits,
+};
+use iqa::metrics::{FitKind, Summary};
 use iqa::models::hiqa::Preset;
+use iqa::models::nr::DEFAULT_BATCH;
 use iqa::models::parse_device;
+use iqa::models::registry::{self, ModelOptions};
+use iqa::models::{load_image_tensor, score_image};
 use iqa::train::config::StageSteps;
+use iqa::train::evaluate::statistics;
 use iqa::train::labeller::MetricLabeller;
 use iqa::train::protocol::{ProtocolReport, run_splits};
 use iqa::train::{Start, TrainConfig, TrainOptions, Variant};
@@ -149,6 +158,57 @@ impl Common {
         Ok((m, line))
     }
 
+    /// The reference-disjoint 80/20 splits [`Common::protocol`] trains and tests on.
+    pub fn splits_of(&self, manifest: &Manifest) -> Result<SplitSet> {
+        Ok(reference_disjoint_splits(
+            manifest,
+            &SplitOptions {
+                repeats: self.splits.max(1),
+                seed: self.seed,
+                ..SplitOptions::default()
+            },
+        )?)
+    }
+
+    /// The classic no-reference metric `name` (`brisque`, `niqe`) on the test images of the
+    /// splits [`Common::protocol`] uses, through the same whole-image scoring path as
+    /// `iqa score`: SROCC and PLCC against the scores (median over the splits), with the
+    /// metric's scale turned round so that both are positive when it agrees. It uses the
+    /// authors' published parameters and is not refitted on the training part.
+    pub fn classic_row(&self, name: &str, manifest: &Manifest) -> Result<(f64, f64)> {
+        let device = candle_core::Device::Cpu;
+        let model = registry::no_reference(name, &ModelOptions::default(), &device)?;
+        let sign = if model.describe().direction.lower_is_better() {
+            -1.0
+        } else {
+            1.0
+        };
+        let mut cache: BTreeMap<usize, f64> = BTreeMap::new();
+        let (mut sroccs, mut plccs) = (Vec::new(), Vec::new());
+        for split in self.splits_of(manifest)?.splits {
+            let mut predictions = Vec::with_capacity(split.test.len());
+            for &i in &split.test {
+                let score = match cache.get(&i) {
+                    Some(&s) => s,
+                    None => {
+                        let path = &manifest.items[i].dist;
+                        let image = load_image_tensor(path, &device)?;
+                        let s = sign
+                            * score_image(model.as_ref(), &image, DEFAULT_BATCH)
+                                .with_context(|| format!("{name} on `{}`", path.display()))?;
+                        cache.insert(i, s);
+                        s
+                    }
+                };
+                predictions.push(score);
+            }
+            let result = statistics(manifest, &split.test, &predictions, FitKind::None)?;
+            sroccs.push(result.srocc);
+            plccs.push(result.plcc);
+        }
+        Ok((Summary::of(&sroccs)?.median, Summary::of(&plccs)?.median))
+    }
+
     /// Trains and tests `config` on `self.splits` reference-disjoint 80/20 splits.
     pub fn protocol(
         &self,
@@ -156,14 +216,7 @@ impl Common {
         manifest: &Manifest,
         name: &str,
     ) -> Result<ProtocolReport> {
-        let splits = reference_disjoint_splits(
-            manifest,
-            &SplitOptions {
-                repeats: self.splits.max(1),
-                seed: self.seed,
-                ..SplitOptions::default()
-            },
-        )?;
+        let splits = self.splits_of(manifest)?;
         let which: Vec<usize> = (0..self.splits.max(1)).collect();
         let out = self.out.join(format!("{name}-{}", config.variant));
         eprintln!(
@@ -187,6 +240,9 @@ impl Common {
         )?)
     }
 }
+
+/// The classic no-reference metrics the tables print beside the trained models.
+pub const CLASSIC_NR: [&str; 2] = ["brisque", "niqe"];
 
 /// The LIVE distortion types (synthetic names).
 pub const LIVE: &[&str] = &["jpeg2000", "jpeg", "awgn", "gblur", "fast_fading"];

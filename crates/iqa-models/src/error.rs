@@ -11,6 +11,9 @@ pub enum ModelError {
     /// A tensor operation failed inside candle.
     #[error("tensor operation failed: {0}")]
     Candle(#[from] candle_core::Error),
+    /// A classic metric refused its input or could not score it.
+    #[error(transparent)]
+    Classic(#[from] crate::classic::ClassicError),
     /// An image could not be decoded, or a file not written.
     #[error(transparent)]
     File(#[from] iqa_io::IoError),

@@ -19,6 +19,7 @@
 //! # Ok::<(), iqa_models::ModelError>(())
 //! ```
 
+pub mod classic;
 mod device;
 mod error;
 pub mod fr;

@@ -9,6 +9,7 @@ use std::path::Path;
 use candle_core::Device;
 use serde::Serialize;
 
+use crate::classic::{ClassicFr, ClassicFrMetric, ClassicNr, ClassicNrMetric};
 use crate::fr::{DeepWsd, Downsample, Gmsd, MsSsim, Psnr, PsnrChannels, Ssim, SsimChannels};
 use crate::hiqa::HiqaScorer;
 use crate::{FullReferenceModel, ModelError, NoReferenceModel, Result};
@@ -149,6 +150,62 @@ pub const MODELS: &[ModelInfo] = &[
         "gradient magnitude similarity deviation (Xue et al. 2014) on luma; differentiable",
     ),
     entry(
+        "vif",
+        FullReference,
+        HigherIsBetter,
+        (0.0, f64::INFINITY),
+        false,
+        "visual information fidelity (Sheikh & Bovik 2006), wavelet domain, on luma; 1 for identical images, above 1 for contrast enhancement",
+    ),
+    entry(
+        "nlpd",
+        FullReference,
+        LowerIsBetter,
+        (0.0, f64::INFINITY),
+        false,
+        "normalised Laplacian pyramid distance (Laparra et al. 2016) on luma",
+    ),
+    entry(
+        "cw-ssim",
+        FullReference,
+        HigherIsBetter,
+        (0.0, 1.0),
+        false,
+        "complex-wavelet SSIM (Sampat et al. 2009) on luma, insensitive to small shifts",
+    ),
+    entry(
+        "fsim",
+        FullReference,
+        HigherIsBetter,
+        (0.0, 1.0),
+        false,
+        "feature similarity (Zhang et al. 2011): phase congruency and gradient on luma",
+    ),
+    entry(
+        "fsimc",
+        FullReference,
+        HigherIsBetter,
+        (0.0, 1.0),
+        false,
+        "FSIM with chromatic similarity in YIQ (FSIMc)",
+    ),
+    entry(
+        "vsi",
+        FullReference,
+        HigherIsBetter,
+        (0.0, 1.0),
+        false,
+        "visual saliency-induced index (Zhang et al. 2014), colour",
+    ),
+    entry(
+        "mad",
+        FullReference,
+        LowerIsBetter,
+        (0.0, f64::INFINITY),
+        false,
+        "most apparent distortion (Larson & Chandler 2010), per RGB channel, averaged",
+    ),
+    entry(
         "deepwsd",
         FullReference,
         LowerIsBetter,
@@ -163,6 +220,30 @@ pub const MODELS: &[ModelInfo] = &[
         (f64::NEG_INFINITY, f64::INFINITY),
         true,
         "Hallucinated-IQA (Lin & Wang 2018); weights: a model file saved by training (scores on the training labels' normalised scale, about [0, 1])",
+    ),
+    entry(
+        "niqe",
+        NoReference,
+        LowerIsBetter,
+        (0.0, f64::INFINITY),
+        false,
+        "NIQE (Mittal, Soundararajan & Bovik 2013) with the authors' pristine model; no training, no weights",
+    ),
+    entry(
+        "brisque",
+        NoReference,
+        LowerIsBetter,
+        (f64::NEG_INFINITY, f64::INFINITY),
+        false,
+        "BRISQUE (Mittal, Moorthy & Bovik 2012) with the authors' SVR fitted on LIVE; about 0 (best) to 100",
+    ),
+    entry(
+        "piqe",
+        NoReference,
+        LowerIsBetter,
+        (0.0, 100.0),
+        false,
+        "PIQE (Venkatanath et al. 2015), block-wise distortion estimate; no learned parameters",
     ),
 ];
 
@@ -260,6 +341,13 @@ pub fn full_reference(
         "ssim-rgb" => Box::new(Ssim::new(SsimChannels::Rgb, options.downsample)),
         "ms-ssim" => Box::new(MsSsim::default()),
         "gmsd" => Box::new(Gmsd::new()),
+        "vif" => Box::new(ClassicFr(ClassicFrMetric::Vif)),
+        "nlpd" => Box::new(ClassicFr(ClassicFrMetric::Nlpd)),
+        "cw-ssim" => Box::new(ClassicFr(ClassicFrMetric::CwSsim)),
+        "fsim" => Box::new(ClassicFr(ClassicFrMetric::Fsim)),
+        "fsimc" => Box::new(ClassicFr(ClassicFrMetric::Fsimc)),
+        "vsi" => Box::new(ClassicFr(ClassicFrMetric::Vsi)),
+        "mad" => Box::new(ClassicFr(ClassicFrMetric::Mad)),
         "deepwsd" => Box::new(DeepWsd::load(weights(info, options)?, device)?),
         other => {
             return Err(unknown(
@@ -280,6 +368,9 @@ pub fn no_reference(
     let info = lookup_kind(name, NoReference)?;
     Ok(match info.name {
         "hallucinated-iqa" => Box::new(HiqaScorer::from_file(weights(info, options)?, device)?),
+        "niqe" => Box::new(ClassicNr(ClassicNrMetric::Niqe)),
+        "brisque" => Box::new(ClassicNr(ClassicNrMetric::Brisque)),
+        "piqe" => Box::new(ClassicNr(ClassicNrMetric::Piqe)),
         other => {
             return Err(unknown(
                 "no-reference model",
@@ -324,7 +415,10 @@ mod tests {
         assert_eq!(lookup("MS-SSIM").unwrap().name, "ms-ssim");
         assert_eq!(lookup("deepwsd").unwrap().direction, LowerIsBetter);
         assert!(lookup("deepwsd").unwrap().needs_weights);
-        assert_eq!(names(Some(NoReference)), vec!["hallucinated-iqa"]);
+        assert_eq!(
+            names(Some(NoReference)),
+            vec!["hallucinated-iqa", "niqe", "brisque", "piqe"]
+        );
     }
 
     #[test]
@@ -374,6 +468,16 @@ mod tests {
             let metric = full_reference(name, &ModelOptions::default(), &Device::Cpu).unwrap();
             assert_eq!(metric.name(), name);
             assert_eq!(metric.direction(), info.direction, "{name}");
+        }
+        for name in names(Some(NoReference)) {
+            let info = lookup(name).unwrap();
+            if info.needs_weights {
+                continue;
+            }
+            let model = no_reference(name, &ModelOptions::default(), &Device::Cpu).unwrap();
+            let description = model.describe();
+            assert_eq!(description.name, name);
+            assert_eq!(description.direction, info.direction, "{name}");
         }
     }
 }

@@ -10,7 +10,7 @@ use candle_core::{Device, Tensor, Var};
 use iqa_models::fr::Gmsd;
 use iqa_models::{FullReferenceModel, image_to_tensor, load_image};
 
-mod calibration;
+use crate::calibration;
 use calibration::calibration;
 
 fn classic() -> PathBuf {
