@@ -41,6 +41,10 @@ struct Args {
     /// Seed of the data and the training.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// The full-reference metric that labels all three databases (a registered name:
+    /// ssim, vsi, fsimc, ...). Each labeller gets its own database folders.
+    #[arg(long, default_value = LABELLER)]
+    labeller: String,
 }
 
 /// mimalloc, as the `iqa` binary uses (see `iqa_cli::runtime`).
@@ -54,8 +58,8 @@ static ALLOCATOR: iqa_cli::runtime::MiMalloc = iqa_cli::runtime::MiMalloc;
 /// study behind this choice.
 const LABELLER: &str = "ssim";
 
-/// Generates (or resumes) a database and loads its manifest.
-fn database(out: &Path, source: SceneSource, seed: u64) -> Result<Manifest> {
+/// Generates (or resumes) a database labelled by `labeller` and loads its manifest.
+fn database(out: &Path, source: SceneSource, seed: u64, labeller: &str) -> Result<Manifest> {
     let report = generate(
         &SynthOptions {
             out: out.to_path_buf(),
@@ -64,7 +68,7 @@ fn database(out: &Path, source: SceneSource, seed: u64) -> Result<Manifest> {
             levels: 5,
             seed,
         },
-        &MetricLabeller::new(LABELLER)?,
+        &MetricLabeller::new(labeller)?,
         &|_, _| {},
     )?;
     Ok(iqa::data::load(
@@ -142,29 +146,40 @@ fn main() -> Result<()> {
 
     // 1. Many small training scenes; held-out scenes of another seed; photographs.
     eprintln!("[1/4] generating the training database and the two test sets");
+    // The default labeller keeps the folder names the README shows; another gets its own.
+    let folder = |name: &str| {
+        if args.labeller == LABELLER {
+            args.out.join(name)
+        } else {
+            args.out.join(format!("{name}-{}", args.labeller))
+        }
+    };
     let training = database(
-        &args.out.join("database"),
+        &folder("database"),
         SceneSource::Procedural {
             count: args.scenes,
             width: 128,
             height: 128,
         },
         args.seed,
+        &args.labeller,
     )?;
     let held_out = database(
-        &args.out.join("held-out"),
+        &folder("held-out"),
         SceneSource::Procedural {
             count: 20,
             width: 192,
             height: 192,
         },
         args.seed.wrapping_add(1_000_003),
+        &args.labeller,
     )?;
     let photos_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/photos");
     let photos = database(
-        &args.out.join("photos"),
+        &folder("photos"),
         SceneSource::Folder(photos_dir.clone()),
         args.seed,
+        &args.labeller,
     )
     .with_context(|| format!("the photographs in `{}`", photos_dir.display()))?;
 
@@ -200,7 +215,7 @@ fn main() -> Result<()> {
         "Training: {} dead-leaves scenes of 128x128 ({} images, the LIVE distortions at 5 levels, {} pseudo-MOS)",
         args.scenes,
         training.items.len(),
-        LABELLER.to_uppercase()
+        args.labeller.to_uppercase()
     );
     println!(
         "Tested on: {} held-out scenes of 192x192 ({} images) and {} photographs of 192x192 ({} images), never trained on",

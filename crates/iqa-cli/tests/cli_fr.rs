@@ -67,6 +67,42 @@ fn single_pair_json_matches_scikit_image() {
 }
 
 #[test]
+fn classic_metrics_reproduce_their_official_values() {
+    // (metric on the command line, row of official.csv, relative tolerance: the official
+    // values carry four decimals, VIF's at the level of 1e-3).
+    for (metric, row, tolerance) in [
+        ("mad", "mad", 1e-5),
+        ("vsi", "vsi", 2e-4),
+        ("fsimc", "fsim", 2e-4),
+        ("vif", "vif", 3e-3),
+    ] {
+        let (name, want) = calibration::official(row)
+            .into_iter()
+            .find(|(name, _)| name == "I08.bmp")
+            .unwrap();
+        let out = iqa(&[
+            "fr",
+            "--metric",
+            metric,
+            "--json",
+            &image("ref", &name),
+            &image("dist", &name),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let g = got["score"].as_f64().unwrap();
+        assert!(
+            (g - want).abs() <= tolerance * want.abs(),
+            "{metric}: {g} vs {want}"
+        );
+    }
+}
+
+#[test]
 fn batch_mode_appends_a_column_atomically() {
     let dir = tempfile::tempdir().unwrap();
     let pairs = dir.path().join("pairs.csv");

@@ -186,3 +186,25 @@ fn unusable_models_are_clear_errors() {
     ]));
     assert!(e.contains("nan.safetensors") && e.contains("NaN"), "{e}");
 }
+
+#[test]
+fn classic_no_reference_metrics_need_no_weights() {
+    let calibration = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../iqa-models/tests/fixtures/calibration/dist/I04.png");
+    let path = calibration.to_str().unwrap();
+    // The authors' NIQE and BRISQUE code on this image (fixtures/classic/nr_reference.py),
+    // and MATLAB's PIQE (official.csv).
+    for (metric, want, tolerance) in [
+        ("niqe", 3.6549, 1e-4),
+        ("brisque", -0.1076, 1e-4),
+        ("piqe", 21.62, 0.01),
+    ] {
+        let out = stdout(&iqa(&["score", "--metric", metric, "--json", path]));
+        let line: Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(line["metric"], metric);
+        let got = line["score"].as_f64().unwrap();
+        assert!((got - want).abs() < tolerance, "{metric}: {got} vs {want}");
+    }
+    let e = stderr(&iqa(&["score", "--metric", "niqe", "--patch", "32", path]));
+    assert!(e.contains("--patch"), "{e}");
+}

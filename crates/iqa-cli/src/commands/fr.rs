@@ -18,7 +18,8 @@ use iqa_io::AtomicFile;
 /// Arguments of `iqa fr`.
 #[derive(Debug, clap::Args)]
 pub struct FrArgs {
-    /// A registered full-reference metric: psnr, psnr-y, ssim, ssim-rgb, ms-ssim, deepwsd.
+    /// A registered full-reference metric: psnr, psnr-y, ssim, ssim-rgb, ms-ssim, gmsd,
+    /// vif, nlpd, cw-ssim, fsim, fsimc, vsi, mad, deepwsd.
     #[arg(long)]
     pub metric: String,
     /// Reference (pristine) image.

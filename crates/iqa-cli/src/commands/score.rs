@@ -17,7 +17,8 @@ pub struct ScoreArgs {
     /// registered no-reference model.
     #[arg(long)]
     pub model: Option<String>,
-    /// A registered no-reference model by name (see `iqa score --list`).
+    /// A registered no-reference model by name: niqe, brisque, piqe (no weights needed) or
+    /// hallucinated-iqa (with --weights).
     #[arg(long)]
     pub metric: Option<String>,
     /// The weights file of a registered model that needs one.

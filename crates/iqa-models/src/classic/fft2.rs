@@ -2,8 +2,11 @@
 //! conventions (unnormalised forward transform, `1 / (width * height)` on the inverse,
 //! zero frequency at index 0) and NumPy's `fftshift` / `ifftshift`.
 
-use rustfft::FftPlanner;
+use std::sync::Arc;
+
+use rayon::prelude::*;
 pub use rustfft::num_complex::Complex64;
+use rustfft::{Fft, FftPlanner};
 
 use super::Plane;
 
@@ -16,7 +19,10 @@ pub enum Direction {
     Inverse,
 }
 
-/// Transforms `data` (`height` rows of `width` values) in place.
+/// Transforms `data` (`height` rows of `width` values) in place: the rows, then the
+/// columns (through a transposed copy, so that both passes run over contiguous lines),
+/// each pass spread over rayon's threads. Every line is the same 1-D transform whichever
+/// thread runs it, so the result does not depend on the number of threads.
 pub fn fft2_in_place(data: &mut [Complex64], width: usize, height: usize, direction: Direction) {
     debug_assert_eq!(data.len(), width * height);
     if width == 0 || height == 0 {
@@ -33,21 +39,36 @@ pub fn fft2_in_place(data: &mut [Complex64], width: usize, height: usize, direct
             planner.plan_fft_inverse(height),
         ),
     };
-    row_fft.process(data);
-    let mut column = vec![Complex64::new(0.0, 0.0); height];
-    for col in 0..width {
-        for (row, v) in column.iter_mut().enumerate() {
-            *v = data[row * width + col];
-        }
-        col_fft.process(&mut column);
-        for (row, v) in column.iter().enumerate() {
-            data[row * width + col] = *v;
-        }
-    }
+    let zero = Complex64::new(0.0, 0.0);
+    let lines = |data: &mut [Complex64], len: usize, fft: &Arc<dyn Fft<f64>>| {
+        let scratch_len = fft.get_inplace_scratch_len();
+        data.par_chunks_mut(len).for_each_init(
+            || vec![zero; scratch_len],
+            |scratch, line| fft.process_with_scratch(line, scratch),
+        );
+    };
+    lines(data, width, &row_fft);
+    let mut columns = vec![zero; width * height];
+    transpose(data, &mut columns, width, height);
+    lines(&mut columns, height, &col_fft);
+    transpose(&columns, data, height, width);
     if direction == Direction::Inverse {
         let scale = 1.0 / (width * height) as f64;
-        for v in data.iter_mut() {
-            *v *= scale;
+        data.par_iter_mut().for_each(|v| *v *= scale);
+    }
+}
+
+/// Writes the transpose of `from` (`height` rows of `width`) into `to` (`width` rows of
+/// `height`), in tiles that stay in cache.
+fn transpose(from: &[Complex64], to: &mut [Complex64], width: usize, height: usize) {
+    const TILE: usize = 32;
+    for row0 in (0..height).step_by(TILE) {
+        for col0 in (0..width).step_by(TILE) {
+            for row in row0..(row0 + TILE).min(height) {
+                for col in col0..(col0 + TILE).min(width) {
+                    to[col * height + row] = from[row * width + col];
+                }
+            }
         }
     }
 }

@@ -50,8 +50,7 @@ pub fn fsim(reference: &RgbPlanes, distorted: &RgbPlanes) -> Result<FsimScores, 
     let (w, h) = (y1.width, y1.height);
 
     let phase = PhaseCongruency::new(w, h);
-    let pc1 = phase.map(&y1.data);
-    let pc2 = phase.map(&y2.data);
+    let (pc1, pc2) = rayon::join(|| phase.map(&y1.data), || phase.map(&y2.data));
     let g1 = scharr_gradient_magnitude(&y1.data, w, h, 0.0);
     let g2 = scharr_gradient_magnitude(&y2.data, w, h, 0.0);
 

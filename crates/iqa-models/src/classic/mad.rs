@@ -38,8 +38,11 @@ pub fn mad(reference: &RgbPlanes, distorted: &RgbPlanes) -> Result<f64, ClassicE
     let (width, height) = (reference.width(), reference.height());
     let refs = [reference.r.data(), reference.g.data(), reference.b.data()];
     let dsts = [distorted.r.data(), distorted.g.data(), distorted.b.data()];
-    let hi = detection_index(&refs, &dsts, width, height);
-    let lo = appearance_index(&refs, &dsts, width, height);
+    // The two stages are independent: one per thread.
+    let (hi, lo) = rayon::join(
+        || detection_index(&refs, &dsts, width, height),
+        || appearance_index(&refs, &dsts, width, height),
+    );
     let b1 = (-2.55_f64 / 3.35).exp();
     let b2 = 1.0 / (10.0_f64.ln() * 3.35);
     let mut sum = 0.0;

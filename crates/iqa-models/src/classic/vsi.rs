@@ -38,10 +38,12 @@ pub fn vsi(reference: &RgbPlanes, distorted: &RgbPlanes) -> Result<f64, ClassicE
     let sdsp = Sdsp::new(width, height);
     let f = factor_numpy(width, height);
     let down = |plane: Vec<f64>| block_mean(plane, width, height, f);
-    let mut buffer = vec![Complex64::new(0.0, 0.0); width * height];
-    let vs1 = down(sdsp.saliency(reference, &mut buffer));
-    let vs2 = down(sdsp.saliency(distorted, &mut buffer));
-    drop(buffer);
+    // The two saliency maps are independent: one per thread.
+    let saliency = |image: &RgbPlanes| {
+        let mut buffer = vec![Complex64::new(0.0, 0.0); width * height];
+        down(sdsp.saliency(image, &mut buffer))
+    };
+    let (vs1, vs2) = rayon::join(|| saliency(reference), || saliency(distorted));
     let [l1, m1, n1] = linear_transform(reference, &LMN).map(down);
     let [l2, m2, n2] = linear_transform(distorted, &LMN).map(down);
     let (w, h) = (vs1.width, vs1.height);

@@ -9,12 +9,14 @@ mod filter;
 mod gmsd;
 mod luma;
 mod ms_ssim;
+mod nlpd;
 mod psnr;
 mod ssim;
 
 pub use deepwsd::{DeepWsd, stage_distance};
 pub use gmsd::Gmsd;
 pub use ms_ssim::MsSsim;
+pub use nlpd::Nlpd;
 pub use psnr::{Psnr, PsnrChannels};
 pub use ssim::{Downsample, Ssim, SsimChannels};
 

@@ -9,6 +9,7 @@ mod calibration;
 
 mod colour;
 mod gmsd;
+mod nlpd_candle;
 mod no_reference;
 mod registry;
 mod wavelet;
