@@ -4,71 +4,14 @@
 //! calibration pairs and the four pairs of `classic/pairs`, two of them of odd size).
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
-use std::path::{Path, PathBuf};
-
 use iqa_models::classic::{ClassicError, Plane, RgbPlanes, fsim, mad, vsi};
 
-use crate::calibration;
-use calibration::calibration;
-
-fn classic() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/classic")
-}
-
-fn load(path: &Path) -> RgbPlanes {
-    let img = image::open(path).unwrap().to_rgb8();
-    RgbPlanes::from_rgb8(img.width() as usize, img.height() as usize, img.as_raw()).unwrap()
-}
-
-/// The pair called `name`: a calibration pair (`I03`) or one of `classic/pairs`.
-fn pair(name: &str) -> (RgbPlanes, RgbPlanes) {
-    let calibration_dir = calibration();
-    let dir = if calibration_dir
-        .join("ref")
-        .join(format!("{name}.png"))
-        .is_file()
-    {
-        calibration_dir
-    } else {
-        classic().join("pairs")
-    };
-    let file = format!("{name}.png");
-    (
-        load(&dir.join("ref").join(&file)),
-        load(&dir.join("dist").join(&file)),
-    )
-}
-
-/// The rows of `fr_reference_b.csv`: (pair, value of `column`).
-fn reference(column: &str) -> Vec<(String, f64)> {
-    let text = std::fs::read_to_string(classic().join("fr_reference_b.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = header.iter().position(|h| *h == column).unwrap();
-    lines
-        .map(|l| {
-            let cells: Vec<&str> = l.split(',').collect();
-            (cells[0].to_string(), cells[col].parse().unwrap())
-        })
-        .collect()
-}
-
-/// The official values of one metric, by pair name without extension.
-fn official(metric: &str) -> Vec<(String, f64)> {
-    calibration::official(metric)
-        .into_iter()
-        .map(|(name, v)| (name.trim_end_matches(".bmp").to_string(), v))
-        .collect()
-}
-
-fn relative(got: f64, want: f64) -> f64 {
-    (got - want).abs() / want.abs().max(1e-12)
-}
+use crate::fixtures::{official, pair_planes as pair, reference, relative};
 
 fn check_rows(column: &str, score: impl Fn(&RgbPlanes, &RgbPlanes) -> f64) {
     // The CSV keeps 10 significant digits (at most 2.6e-10 relative rounding for these
     // values); against the unrounded NumPy values the ports agree to 1.3e-14 or better.
-    for (name, want) in reference(column) {
+    for (name, want) in reference("fr_reference_b.csv", column) {
         let (r, d) = pair(&name);
         let got = score(&r, &d);
         assert!(

@@ -4,67 +4,14 @@
 //! `fr_reference_a.csv`, on the calibration pairs and on four more pairs of odd sizes).
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
-use std::path::{Path, PathBuf};
-
-use candle_core::{Device, Tensor, Var};
+use candle_core::{Tensor, Var};
+use iqa_models::FullReferenceModel;
 use iqa_models::fr::Gmsd;
-use iqa_models::{FullReferenceModel, image_to_tensor, load_image};
 
-use crate::calibration;
-use calibration::calibration;
-
-fn classic() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/classic")
-}
-
-/// The pair called `name` in the reference CSV: a calibration pair (`I03`) or one of
-/// `classic/pairs`.
-fn pair(name: &str) -> (Tensor, Tensor) {
-    let calibration_dir = calibration();
-    let dir = if calibration_dir
-        .join("ref")
-        .join(format!("{name}.png"))
-        .is_file()
-    {
-        calibration_dir
-    } else {
-        classic().join("pairs")
-    };
-    let load = |sub: &str| {
-        let path = dir.join(sub).join(format!("{name}.png"));
-        image_to_tensor(&load_image(&path).unwrap(), name, &Device::Cpu).unwrap()
-    };
-    (load("ref"), load("dist"))
-}
-
-/// The rows of a reference CSV: (pair, value of `column`).
-fn reference(file: &str, column: &str) -> Vec<(String, f64)> {
-    let text = std::fs::read_to_string(classic().join(file)).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = header.iter().position(|h| *h == column).unwrap();
-    lines
-        .map(|l| {
-            let cells: Vec<&str> = l.split(',').collect();
-            (cells[0].to_string(), cells[col].parse().unwrap())
-        })
-        .collect()
-}
-
-/// The official values of one metric, by pair name without extension.
-fn official(metric: &str) -> Vec<(String, f64)> {
-    calibration::official(metric)
-        .into_iter()
-        .map(|(name, v)| (name.trim_end_matches(".bmp").to_string(), v))
-        .collect()
-}
+use crate::fixtures::{official, pair_tensors as pair, reference, relative};
 
 fn score(metric: &dyn FullReferenceModel, r: &Tensor, d: &Tensor) -> f64 {
     f64::from(metric.predict(r, d).unwrap().to_vec1::<f32>().unwrap()[0])
-}
-
-fn relative(got: f64, want: f64) -> f64 {
-    (got - want).abs() / want.abs().max(1e-12)
 }
 
 #[test]

@@ -8,6 +8,7 @@
 mod calibration;
 
 mod colour;
+mod fixtures;
 mod gmsd;
 mod nlpd_candle;
 mod no_reference;

@@ -3,14 +3,12 @@
 //! and as a differentiable loss.
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
-use std::path::{Path, PathBuf};
-
 use candle_core::{Device, Tensor, Var};
-use iqa_models::classic::{Plane, RgbPlanes, nlpd};
+use iqa_models::classic::{Plane, nlpd};
 use iqa_models::fr::Nlpd;
-use iqa_models::{FullReferenceModel, ModelError, image_to_tensor, load_image};
+use iqa_models::{FullReferenceModel, ModelError};
 
-use crate::calibration;
+use crate::fixtures::{pair_path, planes, relative, tensor};
 
 const PAIRS: [&str; 9] = [
     "I03",
@@ -24,37 +22,15 @@ const PAIRS: [&str; 9] = [
     "coffee_noise",
 ];
 
-/// The image `sub/name.png` of the calibration set or of `classic/pairs`, as a
-/// (1, 3, H, W) tensor and as MATLAB `rgb2gray` luma.
+/// The image `sub/name.png` of a pair as a tensor and as MATLAB `rgb2gray` luma.
 fn load(name: &str, sub: &str) -> (Tensor, Plane) {
-    let calibration_dir = calibration::calibration();
-    let dir = if calibration_dir
-        .join("ref")
-        .join(format!("{name}.png"))
-        .is_file()
-    {
-        calibration_dir
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/classic/pairs")
-    };
-    let path: PathBuf = dir.join(sub).join(format!("{name}.png"));
-    let image = load_image(&path).unwrap();
-    let tensor = image_to_tensor(&image, name, &Device::Cpu).unwrap();
-    let rgb = image.to_rgb8();
-    let (w, h) = rgb.dimensions();
-    let luma = RgbPlanes::from_rgb8(w as usize, h as usize, rgb.as_raw())
-        .unwrap()
-        .rgb2gray_u8();
-    (tensor, luma)
+    let path = pair_path(name, sub);
+    (tensor(&path), planes(&path).rgb2gray_u8())
 }
 
 fn scores(metric: &Nlpd, r: &Tensor, d: &Tensor) -> Vec<f64> {
     let v: Vec<f32> = metric.predict(r, d).unwrap().to_vec1().unwrap();
     v.into_iter().map(f64::from).collect()
-}
-
-fn relative(got: f64, want: f64) -> f64 {
-    (got - want).abs() / want.abs().max(1e-12)
 }
 
 #[test]

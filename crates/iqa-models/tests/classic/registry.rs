@@ -6,21 +6,14 @@
 use candle_core::{Device, Tensor};
 use iqa_models::classic::{ClassicFrMetric, ClassicNrMetric, RgbPlanes};
 use iqa_models::registry::{self, ModelOptions};
-use iqa_models::{ModelError, image_to_tensor, load_image, score_image};
+use iqa_models::{ModelError, score_image};
 
-use crate::calibration::calibration;
+use crate::fixtures::{pair_path, planes, tensor};
 
 /// A calibration image (`ref` or `dist`) as planes and as a `1 x 3 x H x W` tensor.
 fn image(kind: &str, name: &str) -> (RgbPlanes, Tensor) {
-    let path = calibration().join(kind).join(format!("{name}.png"));
-    let decoded = load_image(&path).unwrap();
-    let rgb = decoded.to_rgb8();
-    let planes =
-        RgbPlanes::from_rgb8(rgb.width() as usize, rgb.height() as usize, rgb.as_raw()).unwrap();
-    (
-        planes,
-        image_to_tensor(&decoded, name, &Device::Cpu).unwrap(),
-    )
+    let path = pair_path(name, kind);
+    (planes(&path), tensor(&path))
 }
 
 #[test]

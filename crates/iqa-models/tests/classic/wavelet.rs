@@ -5,65 +5,17 @@
 //! `fixtures/calibration/official.csv`; plus the error cases and the perfect scores.
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
-use std::path::{Path, PathBuf};
+use iqa_models::classic::{ClassicError, Plane, cw_ssim, nlpd, vif};
 
-use iqa_models::classic::{ClassicError, Plane, RgbPlanes, cw_ssim, nlpd, vif};
-
-use crate::calibration;
+use crate::fixtures::{official, pair_luma as pair, reference, relative};
 
 type Metric = fn(&Plane, &Plane) -> Result<f64, ClassicError>;
-
-fn classic() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/classic")
-}
-
-fn luma(path: &Path) -> Plane {
-    let rgb = image::open(path).unwrap().to_rgb8();
-    let (w, h) = rgb.dimensions();
-    RgbPlanes::from_rgb8(w as usize, h as usize, rgb.as_raw())
-        .unwrap()
-        .rgb2gray_u8()
-}
-
-/// The pair called `name` (`I03` or a `classic/pairs` name), as MATLAB `rgb2gray` luma.
-fn pair(name: &str) -> (Plane, Plane) {
-    let calibration_dir = calibration::calibration();
-    let dir = if calibration_dir
-        .join("ref")
-        .join(format!("{name}.png"))
-        .is_file()
-    {
-        calibration_dir
-    } else {
-        classic().join("pairs")
-    };
-    let load = |sub: &str| luma(&dir.join(sub).join(format!("{name}.png")));
-    (load("ref"), load("dist"))
-}
-
-/// The rows of `fr_reference_a.csv`: (pair, value of `column`).
-fn reference(column: &str) -> Vec<(String, f64)> {
-    let text = std::fs::read_to_string(classic().join("fr_reference_a.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = header.iter().position(|h| *h == column).unwrap();
-    lines
-        .map(|l| {
-            let cells: Vec<&str> = l.split(',').collect();
-            (cells[0].to_string(), cells[col].parse().unwrap())
-        })
-        .collect()
-}
-
-fn relative(got: f64, want: f64) -> f64 {
-    (got - want).abs() / want.abs().max(1e-12)
-}
 
 /// Every CSV row within `tolerance` (relative). The CSV holds 10 significant digits, so
 /// its own rounding is up to 5e-10 relative; the computations agree far closer than that
 /// (to about 1e-14 when compared with the unrounded NumPy values).
 fn check_reference(metric: Metric, column: &str, tolerance: f64) {
-    let rows = reference(column);
+    let rows = reference("fr_reference_a.csv", column);
     assert_eq!(rows.len(), 9, "{column}: expected 9 pairs in the CSV");
     for (name, want) in rows {
         let (r, d) = pair(&name);
@@ -77,8 +29,8 @@ fn check_reference(metric: Metric, column: &str, tolerance: f64) {
 
 /// Every official value within `tolerance` (relative).
 fn check_official(metric: Metric, column: &str, tolerance: f64) {
-    for (name, want) in calibration::official(column) {
-        let (r, d) = pair(name.trim_end_matches(".bmp"));
+    for (name, want) in official(column) {
+        let (r, d) = pair(&name);
         let got = metric(&r, &d).unwrap();
         assert!(
             relative(got, want) < tolerance,
