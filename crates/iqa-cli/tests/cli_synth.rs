@@ -188,3 +188,32 @@ fn the_description_says_when_labels_were_mapped_onto_the_unit_range() {
         "{score}"
     );
 }
+
+#[test]
+fn metrics_undefined_on_flat_images_can_label() {
+    // VSI's saliency and FSIM's phase congruency are zero on a flat image: the size check
+    // made before any image is written must not probe with one.
+    let dir = tempfile::tempdir().unwrap();
+    for labeller in ["vsi", "fsimc"] {
+        let out = dir.path().join(labeller);
+        let r = iqa(&[
+            "synth",
+            "--out",
+            out.to_str().unwrap(),
+            "--scenes",
+            "2",
+            "--size",
+            "64x64",
+            "--set",
+            "gblur",
+            "--levels",
+            "2",
+            "--labeller",
+            labeller,
+            "--json",
+        ]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
+        assert_eq!(manifest.lines().count(), 1 + 2 * 2, "{manifest}");
+    }
+}

@@ -229,12 +229,20 @@ fn labeller_reason(error: DataError) -> String {
 }
 
 /// Refuses, before any image is written, procedural scenes too small for the labeller
-/// (MS-SSIM needs 161x161): a grey pair of the scene size is labelled first.
+/// (MS-SSIM needs 161x161): a pair of the scene size is labelled first. The probe is a
+/// textured colour image, since some metrics are undefined on flat ones (VSI's saliency
+/// and FSIM's phase congruency are zero there).
 fn check_labeller_fits(source: &SceneSource, labeller: &dyn Labeller) -> Result<()> {
     if let SceneSource::Procedural { width, height, .. } = source {
-        let grey = RgbImage::from_pixel(*width, *height, image::Rgb([128, 128, 128]));
+        let probe = RgbImage::from_fn(*width, *height, |x, y| {
+            image::Rgb([
+                ((u64::from(x) * 37 + u64::from(y) * 11) % 256) as u8,
+                ((u64::from(x) * u64::from(x) + 3 * u64::from(y)) % 251) as u8,
+                (((x ^ y) * 5) % 256) as u8,
+            ])
+        });
         labeller
-            .score(&grey, &grey)
+            .score(&probe, &probe)
             .map_err(|e| DataError::Config {
                 what: "scene size",
                 reason: format!(
