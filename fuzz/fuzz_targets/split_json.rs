@@ -11,6 +11,12 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(&manifest, rows).is_err() || std::fs::write(&split, data).is_err() {
         return;
     }
+    // The manifest reader checks that the images it names exist.
+    for name in ["a.png", "b.png", "c.png", "r1.png", "r2.png"] {
+        if std::fs::write(dir.path().join(name), b"").is_err() {
+            return;
+        }
+    }
     if let Ok(m) = iqa_data::databases::read_manifest_csv(&manifest) {
         let _ = iqa_data::SplitSet::load(&split, &m);
     }
