@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for SECONDS (default 600) one after another, on the committed
-# corpus (new inputs that reach new code are added to it), and prints libFuzzer's summary
-# line of each. Usage: fuzz/run_all.sh [SECONDS]
+# corpus (`corpus.tar.gz`, unpacked into `corpus/` on the first run; new inputs that reach
+# new code are added there), and prints libFuzzer's summary of each.
+# Usage: fuzz/run_all.sh [SECONDS]. To update the committed corpus afterwards:
+#   cargo +nightly fuzz cmin -s none TARGET corpus/TARGET   (each target)
+#   tar czf corpus.tar.gz corpus
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-600}"
+# The corpora are kept compressed in the repository (they hold tens of thousands of inputs).
+[ -d corpus ] || tar xzf corpus.tar.gz
 for target in mat5 image_decode manifest_csv train_config split_json model_file state_file; do
   mkdir -p "corpus/$target" artifacts
   echo "== $target, ${seconds} s"
