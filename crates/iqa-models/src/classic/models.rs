@@ -124,7 +124,7 @@ impl FullReferenceModel for ClassicFr {
     fn predict(&self, reference: &Tensor, distorted: &Tensor) -> Result<Tensor> {
         let metric = self.0.name();
         let refs = batch_planes(metric, "reference", reference)?;
-        let dists = batch_planes(metric, "distorted", distorted)?;
+        // Compare shapes before converting the second batch.
         if reference.dims() != distorted.dims() {
             return Err(ModelError::SizeMismatch {
                 metric,
@@ -132,6 +132,7 @@ impl FullReferenceModel for ClassicFr {
                 distorted: distorted.dims().to_vec(),
             });
         }
+        let dists = batch_planes(metric, "distorted", distorted)?;
         let scores = refs
             .par_iter()
             .zip(&dists)
