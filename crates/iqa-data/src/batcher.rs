@@ -2,7 +2,9 @@
 //! their scores (and, for models that need them, the reference patches cut at the same
 //! place). Images are decoded in parallel (rayon) through a bounded [`ImageCache`]; every
 //! random choice comes from a ChaCha8 stream fixed by (seed, epoch, item), so a seed gives
-//! the same batches whatever the thread count.
+//! the same batches whatever the thread count. A batch's labels are its images' scores, or,
+//! with [`PatchBatcher::with_patch_labels`], each patch's own full-reference score against
+//! the reference patch cut at the same place.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,7 +17,8 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::image_cache::ImageCache;
-use crate::manifest::Manifest;
+use crate::labeller::Labeller;
+use crate::manifest::{LabelInfo, Manifest};
 use crate::patch::{PatchOptions, PatchSpec, cut, push_chw, random_spec};
 use crate::{DataError, Result};
 
@@ -26,7 +29,8 @@ pub struct PatchBatch {
     pub distorted: Tensor,
     /// Reference patches at the same places, when the batcher was asked for them.
     pub reference: Option<Tensor>,
-    /// The normalised (higher-is-better) score of each patch's image, `N`.
+    /// The normalised (higher-is-better) label of each patch, `N`: its image's score, or
+    /// with patch labels the patch's own score in the same units.
     pub scores: Tensor,
     /// Each patch's item, as an index into the manifest.
     pub items: Vec<usize>,
@@ -49,6 +53,51 @@ pub struct PatchBatcher {
     device: Device,
     seed: u64,
     with_reference: bool,
+    patch_labels: Option<PatchLabels>,
+}
+
+/// Labels each patch with a full-reference metric against its reference patch.
+#[derive(Clone)]
+struct PatchLabels {
+    labeller: Arc<dyn Labeller + Send>,
+    /// The manifest's label scale, so a patch's label is in its image score's units.
+    label: LabelInfo,
+}
+
+impl std::fmt::Debug for PatchLabels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PatchLabels")
+            .field("labeller", &self.labeller.name())
+            .field("label", &self.label)
+            .finish()
+    }
+}
+
+impl PatchLabels {
+    /// The label of one patch pair, normalised as the manifest normalises its scores.
+    fn score(
+        &self,
+        path: &std::path::Path,
+        reference: &RgbImage,
+        distorted: &RgbImage,
+    ) -> Result<f32> {
+        let raw = self
+            .labeller
+            .score(reference, distorted)
+            .map_err(|e| match e {
+                DataError::Labeller { reason, .. } => DataError::Labeller {
+                    path: path.to_path_buf(),
+                    reason: format!("labelling a training patch: {reason}"),
+                },
+                other => other,
+            })?;
+        let raw = if self.labeller.lower_is_better() {
+            -raw
+        } else {
+            raw
+        };
+        Ok(self.label.normalise(raw) as f32)
+    }
 }
 
 impl PatchBatcher {
@@ -93,7 +142,25 @@ impl PatchBatcher {
             device,
             seed,
             with_reference: false,
+            patch_labels: None,
         })
+    }
+
+    /// Labels each patch with `labeller`'s score of it against the reference patch at the
+    /// same place, mapped to the manifest's scale by `label` (negated first when lower is
+    /// better, as the synthetic generator does), instead of its image's score. Meant for
+    /// databases that the same metric labelled: an image's label then is (close to) the
+    /// mean of its patches' labels for metrics that average a local map (SSIM), and a
+    /// patch without damage is no longer taught its image's damage. Implies
+    /// [`PatchBatcher::with_references`].
+    pub fn with_patch_labels(
+        self,
+        labeller: Arc<dyn Labeller + Send>,
+        label: LabelInfo,
+    ) -> Result<PatchBatcher> {
+        let mut batcher = self.with_references()?;
+        batcher.patch_labels = Some(PatchLabels { labeller, label });
+        Ok(batcher)
     }
 
     /// Also cut the reference at each patch's place (for models trained against the
@@ -187,13 +254,17 @@ impl PatchBatcher {
     /// (seed, epoch, item) stream once the image's size is known.
     fn assemble(&self, positions: &[usize], epoch: u64) -> Result<PatchBatch> {
         let size = self.options.size;
-        let cut_one = |path: &PathBuf, image: &RgbImage, spec: PatchSpec| -> Result<Vec<f32>> {
+        let cut_one = |path: &PathBuf, image: &RgbImage, spec: PatchSpec| -> Result<RgbImage> {
             check_fits(path, image, spec, size)?;
-            let mut out = Vec::with_capacity((3 * size * size) as usize);
-            push_chw(&cut(image, spec, size), &mut out);
-            Ok(out)
+            Ok(cut(image, spec, size))
         };
-        let patches: Vec<(Vec<f32>, Option<Vec<f32>>)> = positions
+        let chw = |patch: &RgbImage| {
+            let mut out = Vec::with_capacity((3 * size * size) as usize);
+            push_chw(patch, &mut out);
+            out
+        };
+        type Cut = (Vec<f32>, Option<Vec<f32>>, f32);
+        let patches: Vec<Cut> = positions
             .par_iter()
             .map(|&position| {
                 let entry = &self.entries[position];
@@ -212,7 +283,11 @@ impl PatchBatcher {
                     }
                     _ => None,
                 };
-                Ok((dist, reference))
+                let label = match (&self.patch_labels, &reference) {
+                    (Some(labels), Some(r)) => labels.score(&entry.dist, r, &dist)?,
+                    _ => entry.score,
+                };
+                Ok((chw(&dist), reference.as_ref().map(chw), label))
             })
             .collect::<Result<_>>()?;
         let n = positions.len();
@@ -221,13 +296,19 @@ impl PatchBatcher {
             let data: Vec<f32> = parts.into_iter().flatten().collect();
             Ok(Tensor::from_vec(data, (n, 3, s, s), &self.device)?)
         };
-        let (dist, refs): (Vec<_>, Vec<_>) = patches.into_iter().unzip();
+        let mut dist = Vec::with_capacity(n);
+        let mut refs = Vec::with_capacity(n);
+        let mut scores = Vec::with_capacity(n);
+        for (d, r, label) in patches {
+            dist.push(d);
+            refs.extend(r);
+            scores.push(label);
+        }
         let reference = if self.with_reference {
-            Some(stack(refs.into_iter().flatten().collect())?)
+            Some(stack(refs)?)
         } else {
             None
         };
-        let scores: Vec<f32> = positions.iter().map(|&p| self.entries[p].score).collect();
         Ok(PatchBatch {
             distorted: stack(dist)?,
             reference,

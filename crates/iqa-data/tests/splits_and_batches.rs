@@ -358,3 +358,110 @@ fn training_batches_can_be_fetched_directly() {
     }
     assert!(b.training_batch(0, 3, 3).is_err());
 }
+
+/// Mean absolute difference of two patches in 8-bit units: lower is better.
+struct MeanAbsDiff;
+
+impl iqa_data::Labeller for MeanAbsDiff {
+    fn name(&self) -> String {
+        "mean-abs-diff".to_string()
+    }
+    fn lower_is_better(&self) -> bool {
+        true
+    }
+    fn score(&self, reference: &RgbImage, distorted: &RgbImage) -> iqa_data::Result<f64> {
+        let (r, d) = (reference.as_raw(), distorted.as_raw());
+        let sum: f64 = r
+            .iter()
+            .zip(d)
+            .map(|(&a, &b)| (a as f64 - b as f64).abs())
+            .sum();
+        Ok(sum / r.len() as f64)
+    }
+}
+
+#[test]
+fn patch_labels_score_each_patch_against_its_reference_patch() {
+    let dir = tempfile::tempdir().unwrap();
+    // References: a gradient. Distorted: the same with the left half raised by 40 levels,
+    // so a patch's mean absolute difference is 40 times the share of its pixels in the
+    // left half, whatever its place; every image has the same score.
+    let (w, h) = (48u32, 16u32);
+    let mut csv = String::from("dist,ref,score\n");
+    for k in 0..6 {
+        let reference = RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, k as u8]));
+        let mut dist = reference.clone();
+        for (x, _, p) in dist.enumerate_pixels_mut() {
+            if x < w / 2 {
+                p.0 = p.0.map(|v| v + 40);
+            }
+        }
+        dist.save(dir.path().join(format!("d{k}.png"))).unwrap();
+        reference
+            .save(dir.path().join(format!("r{k}.png")))
+            .unwrap();
+        csv.push_str(&format!("d{k}.png,r{k}.png,{}\n", 0.2 + 0.1 * k as f64));
+    }
+    std::fs::write(dir.path().join("db.csv"), &csv).unwrap();
+    let m = load(
+        DatabaseKind::Manifest,
+        &dir.path().join("db.csv"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let opts = PatchOptions {
+        size: 16,
+        stride: 8,
+        ..PatchOptions::default()
+    };
+    let all: Vec<usize> = (0..6).collect();
+    let b = PatchBatcher::new(&m, &all, opts, 0, Device::Cpu, 5)
+        .unwrap()
+        .with_patch_labels(std::sync::Arc::new(MeanAbsDiff), m.label.clone())
+        .unwrap();
+    let mut labels = Vec::new();
+    for epoch in 0..4 {
+        let batch = b.training_batch(epoch, 0, 6).unwrap();
+        let d: Vec<Vec<f32>> = batch.distorted.flatten_from(1).unwrap().to_vec2().unwrap();
+        let r: Vec<Vec<f32>> = batch
+            .reference
+            .as_ref()
+            .expect("patch labels cut the reference too")
+            .flatten_from(1)
+            .unwrap()
+            .to_vec2()
+            .unwrap();
+        let scores: Vec<f32> = batch.scores.to_vec1().unwrap();
+        for ((d, r), s) in d.iter().zip(&r).zip(&scores) {
+            // Independently: the mean absolute difference of the two patches as tensors.
+            let mad: f64 = d
+                .iter()
+                .zip(r)
+                .map(|(a, b)| ((a - b) as f64 * 255.0).abs())
+                .sum::<f64>()
+                / d.len() as f64;
+            let expected = m.label.normalise(-mad) as f32;
+            assert!((s - expected).abs() < 1e-4, "{s} vs {expected}");
+            labels.push(mad);
+        }
+    }
+    // Patches fall wholly in the damaged half, wholly outside it and across it: their
+    // labels differ though their images' scores do not tell them apart.
+    assert!(labels.iter().any(|&v| v < 1e-9), "{labels:?}");
+    assert!(
+        labels.iter().any(|&v| (v - 40.0).abs() < 1e-6),
+        "{labels:?}"
+    );
+    // A batcher whose items lack references refuses patch labels.
+    let m2 = {
+        let dir2 = dir.path().join("noref");
+        std::fs::create_dir(&dir2).unwrap();
+        gradient_db(&dir2, 2, 20, 20)
+    };
+    let mut m2 = m2;
+    m2.items[1].reference = None;
+    let refused = PatchBatcher::new(&m2, &[0, 1], PatchOptions::default(), 0, Device::Cpu, 0)
+        .unwrap()
+        .with_patch_labels(std::sync::Arc::new(MeanAbsDiff), m2.label.clone());
+    assert!(refused.is_err());
+}
