@@ -14,7 +14,7 @@ pub enum ModelError {
     /// A classic metric refused its input or could not score it.
     #[error(transparent)]
     Classic(#[from] crate::classic::ClassicError),
-    /// An image could not be decoded, or a file not written.
+    /// An image could not be decoded, a file not written, or a job would not fit in memory.
     #[error(transparent)]
     File(#[from] iqa_io::IoError),
     /// An input tensor has the wrong rank, channel count or size.

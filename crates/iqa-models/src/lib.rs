@@ -25,6 +25,7 @@ mod error;
 pub mod fr;
 pub mod hiqa;
 mod image_tensor;
+pub mod memory;
 pub mod nr;
 pub mod registry;
 pub mod vars;

@@ -158,12 +158,25 @@ fn time_pair(
             args.batch
         );
     }
-    let stack = |path: &Path, what: &str| -> Result<candle_core::Tensor> {
-        let one = image_to_tensor(&load_image(path)?, what, device)?;
+    let (reference_image, distorted_image) = (load_image(reference)?, load_image(distorted)?);
+    if device.is_cpu() {
+        let height = reference_image.height().max(distorted_image.height()) as usize;
+        let width = reference_image.width().max(distorted_image.width()) as usize;
+        iqa_models::memory::check_pairs_fit(
+            metric,
+            args.batch,
+            height,
+            width,
+            iqa_io::memory::available_bytes(),
+        )
+        .with_context(|| format!("timing the metric on `{}`", distorted.display()))?;
+    }
+    let stack = |image: &image::DynamicImage, what: &str| -> Result<candle_core::Tensor> {
+        let one = image_to_tensor(image, what, device)?;
         Ok(candle_core::Tensor::cat(&vec![&one; args.batch], 0)?)
     };
-    let r = stack(reference, "the reference image")?;
-    let d = stack(distorted, "the distorted image")?;
+    let r = stack(&reference_image, "the reference image")?;
+    let d = stack(&distorted_image, "the distorted image")?;
     let score = |what: &str| -> Result<f32> {
         let scores: Vec<f32> = metric
             .predict(&r, &d)

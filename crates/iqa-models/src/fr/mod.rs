@@ -23,6 +23,7 @@ pub use ssim::{Downsample, Ssim, SsimChannels};
 use candle_core::{Device, Tensor};
 use image::DynamicImage;
 
+use crate::memory::MemoryCost;
 use crate::registry::Direction;
 use crate::{ModelError, Result, image_to_tensor};
 
@@ -35,15 +36,37 @@ pub trait FullReferenceModel: Send + Sync {
     /// Scores `N` pairs: `reference` and `distorted` are `N x 3 x H x W` in [0, 1];
     /// returns `N` scores (f32).
     fn predict(&self, reference: &Tensor, distorted: &Tensor) -> Result<Tensor>;
+
+    /// The memory scoring a pair of `height x width` images needs on the CPU (see
+    /// [`crate::memory`]); by default the registry name's measured constant.
+    fn memory_cost(&self, height: usize, width: usize) -> MemoryCost {
+        let _ = (height, width);
+        crate::memory::full_reference_cost(self.name())
+    }
 }
 
 /// Scores one pair of decoded images on `device`.
+///
+/// On the CPU, the metric's memory estimate for the larger of the two images is first
+/// checked against what the machine can give ([`crate::memory::check_pairs_fit`]): a pair
+/// too large is refused before anything is allocated.
 pub fn score_images(
     metric: &dyn FullReferenceModel,
     reference: &DynamicImage,
     distorted: &DynamicImage,
     device: &Device,
 ) -> Result<f32> {
+    if device.is_cpu() {
+        let height = reference.height().max(distorted.height()) as usize;
+        let width = reference.width().max(distorted.width()) as usize;
+        crate::memory::check_pairs_fit(
+            metric,
+            1,
+            height,
+            width,
+            iqa_io::memory::available_bytes(),
+        )?;
+    }
     let r = image_to_tensor(reference, "the reference image", device)?;
     let d = image_to_tensor(distorted, "the distorted image", device)?;
     let scores: Vec<f32> = metric.predict(&r, &d)?.to_vec1()?;

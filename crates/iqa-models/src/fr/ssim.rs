@@ -110,6 +110,14 @@ impl FullReferenceModel for Ssim {
         crate::registry::Direction::HigherIsBetter
     }
 
+    fn memory_cost(&self, height: usize, width: usize) -> crate::memory::MemoryCost {
+        let factor = match self.downsample {
+            Downsample::Auto => auto_factor(height, width),
+            Downsample::Off => 1,
+        };
+        crate::memory::ssim_cost(self.channels == SsimChannels::Rgb, factor)
+    }
+
     fn predict(&self, reference: &Tensor, distorted: &Tensor) -> Result<Tensor> {
         let (_, h, w) = check_pair(
             self.name(),

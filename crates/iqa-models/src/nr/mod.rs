@@ -6,6 +6,7 @@ mod whole_image;
 
 use candle_core::Tensor;
 
+use crate::memory::MemoryCost;
 use crate::registry::Direction;
 use crate::{ModelError, Result};
 
@@ -18,6 +19,15 @@ pub trait NoReferenceModel: Send + Sync {
     /// Scores of a batch `N x 3 x H x W` in [0, 1]: `N` values. A patch model is given
     /// patches of its [`PatchGrid::size`]; whole images should go through [`score_image`].
     fn predict(&self, distorted: &Tensor) -> Result<Tensor>;
+
+    /// The memory scoring a `height x width` image needs on the CPU (see
+    /// [`crate::memory`]); by default the registry name's measured constant, or the image
+    /// tensor and its padded copy for a patch model.
+    fn memory_cost(&self, height: usize, width: usize) -> MemoryCost {
+        let _ = (height, width);
+        let description = self.describe();
+        crate::memory::no_reference_cost(&description.name, description.input)
+    }
 }
 
 /// What a no-reference model says about itself.

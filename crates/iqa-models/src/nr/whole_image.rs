@@ -130,8 +130,14 @@ pub fn grid_mean(
 /// the mean over its patch grid (`batch` patches per forward pass), or the whole image.
 ///
 /// A score that is not finite (NaN from a broken model) is an error, never a number
-/// passed on.
+/// passed on. On the CPU, the model's memory estimate is first checked against what the
+/// machine can give ([`crate::memory::check_image_fits`]).
 pub fn score_image(model: &dyn NoReferenceModel, image: &Tensor, batch: usize) -> Result<f64> {
+    if image.device().is_cpu()
+        && let [_, _, height, width] = *image.dims()
+    {
+        crate::memory::check_image_fits(model, height, width, iqa_io::memory::available_bytes())?;
+    }
     let score = score_any(model, image, batch)?;
     if score.is_finite() {
         Ok(score)
