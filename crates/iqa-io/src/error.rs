@@ -38,6 +38,41 @@ pub enum IoError {
         /// What to change.
         advice: String,
     },
+    /// An image file claims more pixels than a complete file of its size can hold (it is
+    /// truncated or crafted); refused before the decoder allocates them.
+    #[error(
+        "`{path}` is a {format} file of {file_bytes} bytes that claims {width}x{height} pixels; a complete {format} file of that size holds at most {max_pixels} pixels, so this one is truncated or crafted"
+    )]
+    Implausible {
+        /// The file.
+        path: PathBuf,
+        /// Its format ("PNG", "JPEG").
+        format: &'static str,
+        /// Its size in bytes.
+        file_bytes: u64,
+        /// The width its header claims.
+        width: u32,
+        /// The height its header claims.
+        height: u32,
+        /// The most pixels a file of that size can hold.
+        max_pixels: u64,
+    },
+    /// Decoding an image would allocate more than a decode may on this machine.
+    #[error(
+        "`{path}` is {width}x{height} pixels: decoding it needs {needed}, more than the {allowed} one decode may use here (at most 1 GiB, and half the memory this machine can give); use a smaller image or free memory"
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its width.
+        width: u32,
+        /// Its height.
+        height: u32,
+        /// The decoded size, in words.
+        needed: String,
+        /// The bound, in words.
+        allowed: String,
+    },
     /// An image has transparent pixels, whose quality is undefined.
     #[error(
         "`{path}` has transparent pixels (alpha < 255 at x={x}, y={y}); flatten it onto a background first: quality is defined for opaque images"
