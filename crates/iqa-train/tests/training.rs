@@ -191,7 +191,7 @@ fn each_stage_trains_only_its_networks() {
             .filter(|(k, _)| k.starts_with(prefix) && !k.contains("running_"))
             .collect()
     };
-    let c = config(
+    let mut c = config(
         Variant::Full,
         StageSteps {
             pretrain: 1,
@@ -199,6 +199,9 @@ fn each_stage_trains_only_its_networks() {
             regressor: 1,
         },
     );
+    // R's output bias is set when a run starts (tested on its own below); off here, so the
+    // snapshot taken before the run is the networks' starting point.
+    c.start_at_mean_label = false;
     let mut t = Trainer::new(&c, &Device::Cpu).unwrap();
     let out = dir.path().join("run");
     let before = ["g.", "r.", "d."].map(|p| snapshot(&t, p));
@@ -570,4 +573,38 @@ fn the_best_model_by_validation_srocc_is_kept() {
     )
     .unwrap();
     assert!((again.srocc - best.srocc).abs() < 1e-12);
+}
+
+#[test]
+fn r_starts_at_the_mean_training_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = database(&dir.path().join("db"), 2);
+    let train: Vec<usize> = (0..m.items.len()).step_by(2).collect();
+    let mean = train.iter().map(|&i| m.items[i].score).sum::<f64>() / train.len() as f64;
+    let data = TrainData {
+        manifest: &m,
+        train: &train,
+        val: &[],
+    };
+    let steps = StageSteps {
+        pretrain: 0,
+        joint: 4,
+        regressor: 0,
+    };
+    for (on, expected) in [(true, mean as f32), (false, 0.0)] {
+        let mut c = config(Variant::Baseline, steps);
+        c.start_at_mean_label = on;
+        let out = dir.path().join(format!("run-{on}"));
+        // Stopped before the first update: the model file holds the starting tensors.
+        Trainer::new(&c, &Device::Cpu)
+            .unwrap()
+            .train(&data, &options(&out, false, Some(0)))
+            .unwrap();
+        let bias = tensors(&out.join(files::MODEL))
+            .into_iter()
+            .find(|(name, _)| name == "r.fc2.bias")
+            .expect("R's output bias in the model file")
+            .1;
+        assert_eq!(bias, vec![expected], "start_at_mean_label = {on}");
+    }
 }

@@ -72,3 +72,24 @@ pub fn seeded_init(varmap: &VarMap, seed: u64) -> Result<()> {
     }
     Ok(())
 }
+
+/// Sets the bias of R's output layer (`r.fc2.bias` in `varmap`) to `value`, so that R
+/// starts by predicting the mean training label instead of 0. Adam moves a bias by about
+/// its learning rate per step, so from 0 a regressor spends its first hundreds of updates
+/// only reaching the labels' level (0.7 for SSIM labels at 1e-3).
+pub fn start_output_at(varmap: &VarMap, value: f32) -> Result<()> {
+    let data = varmap
+        .data()
+        .lock()
+        .map_err(|_| crate::ModelError::Poisoned("a network"))?;
+    let name = "r.fc2.bias";
+    let var = data
+        .get(name)
+        .ok_or_else(|| crate::ModelError::InvalidConfig {
+            field: "regressor output bias",
+            reason: format!("the network has no tensor `{name}`"),
+        })?;
+    let t = Tensor::full(value, var.dims(), var.device())?.to_dtype(var.dtype())?;
+    Var::set(var, &t)?;
+    Ok(())
+}

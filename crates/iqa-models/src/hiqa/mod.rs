@@ -21,7 +21,7 @@ use candle_nn::{VarBuilder, VarMap};
 pub use config::{HiqaConfig, Preset};
 pub use discriminator::Discriminator;
 pub use generator::{Generator, Hallucination};
-pub use init::seeded_init;
+pub use init::{seeded_init, start_output_at};
 pub use losses::PERCEPTUAL_TAPS;
 pub use regressor::{Regressor, RegressorMode};
 pub use scorer::HiqaScorer;

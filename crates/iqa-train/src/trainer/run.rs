@@ -119,8 +119,24 @@ impl Trainer {
             self.device.clone(),
             self.config.seed,
         )?;
-        if variant != Variant::Baseline {
+        if let Some(metric) = &self.config.patch_labels {
+            let labeller = crate::labeller::MetricLabeller::new(metric)?;
+            batcher = batcher
+                .with_patch_labels(std::sync::Arc::new(labeller), data.manifest.label.clone())?;
+        } else if variant != Variant::Baseline {
             batcher = batcher.with_references()?;
+        }
+        if !resume && self.step == 0 && self.config.start_at_mean_label {
+            let mean = data
+                .train
+                .iter()
+                .filter_map(|&i| data.manifest.items.get(i))
+                .map(|item| item.score)
+                .sum::<f64>()
+                / data.train.len().max(1) as f64;
+            iqa_models::hiqa::start_output_at(&self.nets.r_vars, mean as f32)?;
+            iqa_models::hiqa::start_output_at(&self.pre_vars, mean as f32)?;
+            tracing::info!(mean, "R's output starts at the mean training label");
         }
         let per_epoch = batcher.batches_per_epoch(bs) as u64;
         if per_epoch == 0 {
