@@ -608,3 +608,76 @@ fn r_starts_at_the_mean_training_label() {
         assert_eq!(bias, vec![expected], "start_at_mean_label = {on}");
     }
 }
+
+#[test]
+fn divergence_in_the_middle_of_a_run_keeps_its_last_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = database(&dir.path().join("db"), 3);
+    let train: Vec<usize> = (0..m.items.len()).collect();
+    let mut c = config(
+        Variant::Baseline,
+        StageSteps {
+            pretrain: 0,
+            joint: 12,
+            regressor: 0,
+        },
+    );
+    // The starting bias is the mean label, which one NaN label would poison at step 0.
+    c.start_at_mean_label = false;
+    // One item's label turned NaN: the first batch that holds it (step 3) has a NaN L_R.
+    let step3 = iqa_data::PatchBatcher::new(&m, &train, c.patch_options(), 0, Device::Cpu, c.seed)
+        .unwrap()
+        .training_batch(0, 3, c.batch_size)
+        .unwrap()
+        .items;
+    let earlier: Vec<usize> = (0..3)
+        .flat_map(|k| {
+            iqa_data::PatchBatcher::new(&m, &train, c.patch_options(), 0, Device::Cpu, c.seed)
+                .unwrap()
+                .training_batch(0, k, c.batch_size)
+                .unwrap()
+                .items
+        })
+        .collect();
+    let victim = *step3.iter().find(|i| !earlier.contains(i)).unwrap();
+    let mut poisoned = m.clone();
+    poisoned.items[victim].score = f64::NAN;
+    let out = dir.path().join("poisoned");
+    let err = Trainer::new(&c, &Device::Cpu)
+        .unwrap()
+        .train(
+            &TrainData {
+                manifest: &poisoned,
+                train: &train,
+                val: &[],
+            },
+            &options(&out, false, None),
+        )
+        .unwrap_err();
+    match &err {
+        TrainError::Diverged { step, loss, .. } => assert_eq!((*step, *loss), (3, "L_R")),
+        other => panic!("expected a divergence at step 3, got {other}"),
+    }
+    // The checkpoint of step 2 (checkpoint_every = 2) is what a clean run stopped at step 2
+    // writes: the diverged step left no trace in it.
+    let clean = dir.path().join("clean");
+    Trainer::new(&c, &Device::Cpu)
+        .unwrap()
+        .train(
+            &TrainData {
+                manifest: &m,
+                train: &train,
+                val: &[],
+            },
+            &options(&clean, false, Some(2)),
+        )
+        .unwrap();
+    assert_eq!(
+        tensors(&out.join(files::MODEL)),
+        tensors(&clean.join(files::MODEL))
+    );
+    assert_eq!(
+        tensors(&out.join(files::STATE)),
+        tensors(&clean.join(files::STATE))
+    );
+}
