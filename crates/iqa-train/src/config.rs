@@ -392,6 +392,11 @@ fn merge(base: &mut toml::Table, user: toml::Table) {
     }
 }
 
+/// `true`, the serde default of switches that are on unless a file turns them off.
+fn yes() -> bool {
+    true
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -498,9 +503,4 @@ mod tests {
         let e = err("this is not toml");
         assert!(e.contains("cfg.toml"), "{e}");
     }
-}
-
-/// `true`, the serde default of switches that are on unless a file turns them off.
-fn yes() -> bool {
-    true
 }
