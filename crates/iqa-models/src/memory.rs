@@ -91,6 +91,9 @@ impl MemoryCost {
     }
 }
 
+/// The largest measured per-pixel peak (MAD's), assumed for models not measured.
+const LARGEST_MEASURED_PER_PIXEL: f64 = 338.0;
+
 /// The measured peak of a full-reference metric, in bytes per pixel (see the module
 /// documentation); unknown names get the largest (MAD's).
 fn full_reference_peak(name: &str) -> f64 {
@@ -106,7 +109,7 @@ fn full_reference_peak(name: &str) -> f64 {
         "vsi" => 235.0,
         "mad" => 338.0,
         "deepwsd" => 2048.0,
-        _ => 338.0,
+        _ => LARGEST_MEASURED_PER_PIXEL,
     }
 }
 
@@ -141,7 +144,7 @@ pub fn no_reference_cost(name: &str, input: ExpectedInput) -> MemoryCost {
         ("piqe", _) => 53.0,
         (_, ExpectedInput::Patches(_)) => 24.0,
         // An unknown whole-image model: as the largest measured classic metric.
-        _ => 338.0,
+        _ => LARGEST_MEASURED_PER_PIXEL,
     };
     MemoryCost::measured(peak)
 }
@@ -156,7 +159,7 @@ pub fn check_pairs_fit(
     width: usize,
     available: Option<u64>,
 ) -> Result<()> {
-    let cost = metric.memory_cost(height, width);
+    let cost = metric.memory_cost();
     let what = format!(
         "{} on {} of {width}x{height} ({})",
         metric.name(),
@@ -170,6 +173,23 @@ pub fn check_pairs_fit(
     check(&what, cost, pairs, height, width, available, "both images")
 }
 
+/// [`check_pairs_fit`] for `pairs` copies of two decoded images, sized by the larger of
+/// each side, against what this machine can give now.
+pub fn check_decoded_pairs_fit(
+    metric: &dyn FullReferenceModel,
+    pairs: usize,
+    reference: &image::DynamicImage,
+    distorted: &image::DynamicImage,
+) -> Result<()> {
+    check_pairs_fit(
+        metric,
+        pairs,
+        reference.height().max(distorted.height()) as usize,
+        reference.width().max(distorted.width()) as usize,
+        iqa_io::memory::available_bytes(),
+    )
+}
+
 /// Refuses to score a `height x width` image with `model` when its estimate
 /// ([`NoReferenceModel::memory_cost`]) exceeds `available` bytes (`None`: unknown).
 pub fn check_image_fits(
@@ -178,7 +198,7 @@ pub fn check_image_fits(
     width: usize,
     available: Option<u64>,
 ) -> Result<()> {
-    let cost = model.memory_cost(height, width);
+    let cost = model.memory_cost();
     let what = format!(
         "{} on an image of {width}x{height} ({})",
         model.describe().name,

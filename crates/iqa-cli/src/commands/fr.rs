@@ -160,14 +160,11 @@ fn time_pair(
     }
     let (reference_image, distorted_image) = (load_image(reference)?, load_image(distorted)?);
     if device.is_cpu() {
-        let height = reference_image.height().max(distorted_image.height()) as usize;
-        let width = reference_image.width().max(distorted_image.width()) as usize;
-        iqa_models::memory::check_pairs_fit(
+        iqa_models::memory::check_decoded_pairs_fit(
             metric,
             args.batch,
-            height,
-            width,
-            iqa_io::memory::available_bytes(),
+            &reference_image,
+            &distorted_image,
         )
         .with_context(|| format!("timing the metric on `{}`", distorted.display()))?;
     }

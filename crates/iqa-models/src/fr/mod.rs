@@ -37,10 +37,9 @@ pub trait FullReferenceModel: Send + Sync {
     /// returns `N` scores (f32).
     fn predict(&self, reference: &Tensor, distorted: &Tensor) -> Result<Tensor>;
 
-    /// The memory scoring a pair of `height x width` images needs on the CPU (see
+    /// The memory scoring a pair needs on the CPU, per pixel plus a fixed part (see
     /// [`crate::memory`]); by default the registry name's measured constant.
-    fn memory_cost(&self, height: usize, width: usize) -> MemoryCost {
-        let _ = (height, width);
+    fn memory_cost(&self) -> MemoryCost {
         crate::memory::full_reference_cost(self.name())
     }
 }
@@ -57,15 +56,7 @@ pub fn score_images(
     device: &Device,
 ) -> Result<f32> {
     if device.is_cpu() {
-        let height = reference.height().max(distorted.height()) as usize;
-        let width = reference.width().max(distorted.width()) as usize;
-        crate::memory::check_pairs_fit(
-            metric,
-            1,
-            height,
-            width,
-            iqa_io::memory::available_bytes(),
-        )?;
+        crate::memory::check_decoded_pairs_fit(metric, 1, reference, distorted)?;
     }
     let r = image_to_tensor(reference, "the reference image", device)?;
     let d = image_to_tensor(distorted, "the distorted image", device)?;

@@ -20,11 +20,10 @@ pub trait NoReferenceModel: Send + Sync {
     /// patches of its [`PatchGrid::size`]; whole images should go through [`score_image`].
     fn predict(&self, distorted: &Tensor) -> Result<Tensor>;
 
-    /// The memory scoring a `height x width` image needs on the CPU (see
+    /// The memory scoring an image needs on the CPU, per pixel plus a fixed part (see
     /// [`crate::memory`]); by default the registry name's measured constant, or the image
     /// tensor and its padded copy for a patch model.
-    fn memory_cost(&self, height: usize, width: usize) -> MemoryCost {
-        let _ = (height, width);
+    fn memory_cost(&self) -> MemoryCost {
         let description = self.describe();
         crate::memory::no_reference_cost(&description.name, description.input)
     }
