@@ -65,7 +65,7 @@ import os
 import struct
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 import torch.nn as nn
@@ -90,11 +90,13 @@ class HiqaConfig:
     d_width: int
     patch: int
     vgg_taps: tuple
+    gates: bool = False
+    g_skip: bool = False
 
 
 PRESETS = {
     "paper": HiqaConfig("paper", 256, 2, 4, 64, 256, 512, 64, 256, (8, 17, 26)),
-    "tiny": HiqaConfig("tiny", 16, 2, 2, 8, 16, 32, 8, 64, (3,)),
+    "tiny": HiqaConfig("tiny", 16, 2, 2, 8, 16, 32, 8, 64, (1,), True, True),
 }
 
 # RegressorMode: (discrepancy, fusion).
@@ -280,7 +282,9 @@ class Generator(nn.Module):
             self.add_module(name, Stack(cfg))
         self.res_up1 = Bottleneck(w, w // 2)
         self.res_up2 = Bottleneck(w // 2, w // 4)
-        self.out = nn.Conv2d(w // 4, 3, 3, padding=1)
+        # With g_skip the last convolution also sees the distorted image.
+        self.skip = cfg.g_skip
+        self.out = nn.Conv2d(w // 4 + (3 if cfg.g_skip else 0), 3, 3, padding=1)
 
     def forward(self, distorted):
         """Returns (hallucinated reference, innermost features of the last stack)."""
@@ -300,6 +304,8 @@ class Generator(nn.Module):
             features = x
         x = self.res_up1(upsample_to(x, h2, w2))
         x = self.res_up2(upsample_to(x, h, w))
+        if self.skip:
+            x = torch.cat([x, distorted], 1)
         image = (distorted + self.out(x)).clamp(0.0, 1.0)
         return image, features
 
@@ -332,6 +338,9 @@ class Regressor(nn.Module):
         c = cfg.r_width
         self.stem_image = Stem(c)
         self.stem_map = Stem(c) if discrepancy else None
+        if discrepancy and cfg.gates:
+            # `stem_map.gate`: the learned scalar on the map's stem, starting at 0.
+            self.stem_map.register_parameter("gate", nn.Parameter(torch.zeros(1)))
         self.conv = ConvBnRelu(c, c, 3, 1)
         cin = c
         for s, mult in enumerate((1, 2, 4, 8)):
@@ -344,6 +353,9 @@ class Regressor(nn.Module):
             )
             cin = cout
         self.project = nn.Linear(cfg.g_width, cfg.fusion_width) if fusion else None
+        if fusion and cfg.gates:
+            # `project.gate`: the learned scalar on the projection of G's features.
+            self.project.register_parameter("gate", nn.Parameter(torch.zeros(1)))
         fused = 8 * c + (cfg.fusion_width if fusion else 0)
         self.fc1 = nn.Linear(fused, cfg.hidden_width)
         self.fc2 = nn.Linear(cfg.hidden_width, 1)
@@ -354,7 +366,9 @@ class Regressor(nn.Module):
         if self.stem_map is not None:
             if reference is None:
                 raise ValueError("R uses the discrepancy map: give it a reference estimate")
-            x = x + self.stem_map((distorted - reference).abs())
+            m = self.stem_map((distorted - reference).abs())
+            gate = getattr(self.stem_map, "gate", None)
+            x = x + (m if gate is None else m * gate)
         x = pool_if_possible(self.conv(x))
         maps = []
         for s in range(1, 5):
@@ -369,7 +383,9 @@ class Regressor(nn.Module):
         if self.project is not None:
             if g_features is None:
                 raise ValueError("R fuses G's features: give them")
-            pooled = torch.cat([pooled, self.project(spatial_mean(g_features))], 1)
+            g = self.project(spatial_mean(g_features))
+            gate = getattr(self.project, "gate", None)
+            pooled = torch.cat([pooled, g if gate is None else g * gate], 1)
         return self.fc2(F.relu(self.fc1(pooled))).squeeze(1)
 
 
@@ -753,6 +769,7 @@ class Trainer:
         self.cfg = HiqaConfig(
             "fixture", n["g_width"], n["g_stacks"], n["g_depth"], n["r_width"],
             n["fusion_width"], n["hidden_width"], n["d_width"], n["patch"], tuple(n["vgg_taps"]),
+            n.get("gates", False), n.get("g_skip", False),
         )  # fmt: skip
         self.w = LossWeights(**setup["losses"])
         self.lr = setup["lr"]
@@ -761,7 +778,8 @@ class Trainer:
         if opt["kind"] != "sgd":
             raise ValueError("the check covers the paper's optimiser, SGD")
         self.nets = {"g": Generator(self.cfg), "r": Regressor(self.cfg, FULL), "d": Discriminator(self.cfg)}
-        self.pre = Regressor(self.cfg, NO_FUSION)
+        # R_pre without the gates, as TrainConfig::r_pre_network.
+        self.pre = Regressor(replace(self.cfg, gates=False), NO_FUSION)
         self.vgg = Vgg19Features(self.cfg.vgg_taps)
         load_into(self.named(), state)
         load_into({f"features.{k}": v for k, v in self.vgg.features.state_dict().items()}, vgg_tensors)

@@ -91,10 +91,65 @@ fn all_reached(vars: &VarMap, grads: &candle_core::backprop::GradStore, what: &s
     assert!(count > 10, "{what}: only {count} tensors");
 }
 
+/// Sets every `*.gate` tensor of `vars` to `value`; returns how many there were.
+fn set_gates(vars: &VarMap, value: f32) -> usize {
+    let data = vars.data().lock().unwrap();
+    let gates: Vec<_> = data.iter().filter(|(n, _)| n.ends_with(".gate")).collect();
+    for (_, var) in &gates {
+        var.set(&Tensor::full(value, var.dims(), var.device()).unwrap())
+            .unwrap();
+    }
+    gates.len()
+}
+
+#[test]
+fn closed_gates_make_r_ignore_g_and_still_learn() {
+    let cfg = HiqaConfig::tiny();
+    assert!(cfg.gates);
+    let nets = HiqaNetworks::new(&cfg, RegressorMode::FULL, &Device::Cpu, 3).unwrap();
+    let x = batch(4, 32, 32, 8);
+    let g = nets.generator.forward(&x, false).unwrap();
+    // A reference far from the input and other features: they would move an ungated R.
+    let far = (batch(4, 32, 32, 9) * 0.5).unwrap();
+    let other = (&g.features * 3.0).unwrap();
+    let scores = |reference: &Tensor, features: &Tensor| -> Vec<f32> {
+        nets.regressor
+            .forward(&x, Some(reference), Some(features), false)
+            .unwrap()
+            .to_vec1()
+            .unwrap()
+    };
+    // Closed gates add exactly 0: the score depends on the distorted image alone.
+    assert_eq!(scores(&g.image, &g.features), scores(&far, &other));
+    // Each gate has a gradient, so the branches open when they lower the loss.
+    let s = nets
+        .regressor
+        .forward(&x, Some(&far), Some(&g.features), true)
+        .unwrap();
+    let grads = s.sqr().unwrap().sum_all().unwrap().backward().unwrap();
+    {
+        let data = nets.r_vars.data().lock().unwrap();
+        let gates: Vec<_> = data.iter().filter(|(n, _)| n.ends_with(".gate")).collect();
+        assert_eq!(gates.len(), 2, "r.stem_map.gate and r.project.gate");
+        for (name, var) in gates {
+            let g = grads.get(var.as_tensor()).unwrap();
+            let v: f32 = g.abs().unwrap().sum_all().unwrap().to_scalar().unwrap();
+            assert!(v > 0.0, "no gradient for {name}");
+        }
+    }
+    // Opened, the map and the features move the score.
+    assert_eq!(set_gates(&nets.r_vars, 1.0), 2);
+    assert_ne!(scores(&g.image, &g.features), scores(&far, &g.features));
+    assert_ne!(scores(&g.image, &g.features), scores(&g.image, &other));
+}
+
 #[test]
 fn gradients_reach_every_trainable_tensor() {
     let cfg = HiqaConfig::tiny();
     let nets = HiqaNetworks::new(&cfg, RegressorMode::FULL, &Device::Cpu, 1).unwrap();
+    // R's gates start at 0, which blocks the gradient of the branches behind them until
+    // they open (the test below); opened here so that every tensor is reached.
+    set_gates(&nets.r_vars, 1.0);
     let x = batch(4, 32, 32, 5);
     let g = nets.generator.forward(&x, true).unwrap();
     let s = nets
@@ -259,7 +314,11 @@ mod losses {
 
     #[test]
     fn quality_loss_uses_a_frozen_r_pre() {
-        let cfg = HiqaConfig::tiny();
+        // R_pre is built without the gates (`TrainConfig::r_pre_network`).
+        let cfg = HiqaConfig {
+            gates: false,
+            ..HiqaConfig::tiny()
+        };
         let trained = HiqaNetworks::new(&cfg, RegressorMode::NO_FUSION, &Device::Cpu, 4).unwrap();
         let r_pre = Regressor::new(
             &cfg,

@@ -73,6 +73,14 @@ fn config() -> TrainConfig {
     c.network.fusion_width = 8;
     c.network.hidden_width = 16;
     c.network.d_width = 4;
+    // The fixture was written with the paper's G and R (no skip into G's last convolution,
+    // no gate on the map's stem), L_v
+    // at relu1_2 and no warm-up of G (an L_p step on G's optimiser, both of which the joint
+    // steps check already).
+    c.network.gates = false;
+    c.network.g_skip = false;
+    c.network.vgg_taps = vec![3];
+    c.warm_up_generator = false;
     c.batch_size = BATCH;
     c.steps = StageSteps {
         pretrain: 3,
@@ -123,7 +131,7 @@ fn write_fixture() {
     let dir = Path::new(FIXTURE);
     std::fs::create_dir_all(dir).unwrap();
     let dev = Device::Cpu;
-    // VGG19's first two convolutions (the tiny preset taps relu1_2), He-uniform.
+    // VGG19's first two convolutions (the fixture taps relu1_2), He-uniform.
     // Seed 14: d_fake is 0, 1 and 0.75 in the three joint steps (both labels, and a mix).
     let seed = std::env::var("ALGORITHM1_SEED").map_or(14, |s| s.parse().unwrap());
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -200,8 +200,10 @@ fn each_stage_trains_only_its_networks() {
         },
     );
     // R's output bias is set when a run starts (tested on its own below); off here, so the
-    // snapshot taken before the run is the networks' starting point.
+    // snapshot taken before the run is the networks' starting point. G's warm-up during
+    // pre-training is tested on its own too.
     c.start_at_mean_label = false;
+    c.warm_up_generator = false;
     let mut t = Trainer::new(&c, &Device::Cpu).unwrap();
     let out = dir.path().join("run");
     let before = ["g.", "r.", "d."].map(|p| snapshot(&t, p));
@@ -680,4 +682,71 @@ fn divergence_in_the_middle_of_a_run_keeps_its_last_checkpoint() {
         tensors(&out.join(files::STATE)),
         tensors(&clean.join(files::STATE))
     );
+}
+
+#[test]
+fn the_generator_warm_up_lowers_its_pixel_loss_during_pre_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = database(&dir.path().join("db"), 3);
+    let train: Vec<usize> = (0..m.items.len()).collect();
+    let data = TrainData {
+        manifest: &m,
+        train: &train,
+        val: &[],
+    };
+    let steps = StageSteps {
+        pretrain: 30,
+        joint: 1,
+        regressor: 1,
+    };
+    // L_p of a trainer's G (inference mode) on five fixed batches of 8 (of the 45 items).
+    let held_pixel_loss = |t: &Trainer, c: &TrainConfig| -> f32 {
+        let batcher =
+            iqa_data::PatchBatcher::new(&m, &train, c.patch_options(), 0, Device::Cpu, 77)
+                .unwrap()
+                .with_references()
+                .unwrap();
+        (0..5)
+            .map(|k| {
+                let b = batcher.training_batch(0, k, 8).unwrap();
+                let g = t.networks().generator.forward(&b.distorted, false).unwrap();
+                iqa_models::hiqa::losses::pixel_loss(&g.image, b.reference.as_ref().unwrap())
+                    .unwrap()
+                    .to_scalar::<f32>()
+                    .unwrap()
+            })
+            .sum::<f32>()
+            / 5.0
+    };
+    let mut c = config(Variant::Full, steps);
+    c.start_at_mean_label = false;
+    c.batch_size = 8;
+    let start = Trainer::new(&c, &Device::Cpu).unwrap();
+    let before = held_pixel_loss(&start, &c);
+    for on in [false, true] {
+        c.warm_up_generator = on;
+        let mut t = Trainer::new(&c, &Device::Cpu).unwrap();
+        let out = dir.path().join(format!("warm-{on}"));
+        t.train(&data, &options(&out, false, Some(steps.pretrain)))
+            .unwrap();
+        let after = held_pixel_loss(&t, &c);
+        let logged = std::fs::read_to_string(out.join(files::LOG))
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("\"L_p\""))
+            .count();
+        if on {
+            assert!(
+                after < 0.9 * before,
+                "L_p {before} -> {after} with the warm-up"
+            );
+            assert_eq!(logged, steps.pretrain as usize, "L_p logged at every step");
+        } else {
+            assert_eq!(
+                after, before,
+                "G changed during pre-training without the warm-up"
+            );
+            assert_eq!(logged, 0);
+        }
+    }
 }

@@ -73,10 +73,31 @@ pub struct HiqaConfig {
     /// Training patch side, pixels. `paper`: 256 (the paper's patches).
     pub patch: usize,
     /// VGG19 ReLU taps of L_v (torchvision indices). `paper`: relu2_2, relu3_4, relu4_4
-    /// (see [`super::PERCEPTUAL_TAPS`]); `tiny`: relu1_2 only, since the deeper layers cost more
-    /// than the whole tiny G and would make its CPU training step take seconds.
+    /// (see [`super::PERCEPTUAL_TAPS`]); `tiny`: relu1_1 only. Deeper layers cost more than
+    /// the whole tiny G; even relu1_2 (index 3), a 64-to-64 convolution at full resolution,
+    /// was 0.65 of the 0.74 GFLOP per patch of G's training step and made it 0.59 s for 32
+    /// patches on 2 cores (0.34 s with relu1_1), while L_v weighs 1 % of G's loss.
     #[serde(default = "default_taps")]
     pub vgg_taps: Vec<usize>,
+    /// R: multiply each of its two inputs from G, the discrepancy map's stem and the
+    /// projection of G's features, by a learned scalar that starts at 0
+    /// (`r.stem_map.gate`, `r.project.gate`), so that R begins as a baseline (its score a
+    /// function of the distorted image alone) and takes in what G offers as far as it
+    /// helps. R_pre, which reads the true reference, has none. Batch normalisation in the map's stem
+    /// scales any map to unit variance, so the map of a barely trained G (corrections near
+    /// 1e-3, changing at every step) otherwise enters R as strongly as the image does, and
+    /// G's features describe content as much as damage. Not in the paper (whose G has
+    /// tens of thousands of steps to become useful first); `paper`: off, `tiny`: on.
+    #[serde(default)]
+    pub gates: bool,
+    /// G: its last convolution also sees the distorted image at full resolution (three
+    /// more input channels). G's stacks work at a quarter of the input's size and the
+    /// way back up has `g_width / 4` channels, so without this G can only add corrections
+    /// that are smooth over 4x4 pixels: it cannot remove noise or sharpen an edge, and a
+    /// narrow G cannot carry the detail through its bottleneck either. Not in the paper's
+    /// figure; `paper`: off, `tiny`: on.
+    #[serde(default)]
+    pub g_skip: bool,
 }
 
 fn default_taps() -> Vec<usize> {
@@ -97,6 +118,8 @@ impl HiqaConfig {
             d_width: 64,
             patch: 256,
             vgg_taps: default_taps(),
+            gates: false,
+            g_skip: false,
         }
     }
 
@@ -113,7 +136,9 @@ impl HiqaConfig {
             hidden_width: 32,
             d_width: 8,
             patch: 64,
-            vgg_taps: vec![3],
+            vgg_taps: vec![1],
+            gates: true,
+            g_skip: true,
         }
     }
 

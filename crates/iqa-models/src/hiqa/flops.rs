@@ -56,8 +56,10 @@ pub fn generator_macs(cfg: &HiqaConfig, h: usize, w: usize) -> u64 {
         + bottleneck(c, c, h4, w4)
         + conv(c, c, 1, h4, w4)
         + conv(c, c, 1, h4, w4);
-    let up =
-        bottleneck(c, c / 2, h2, w2) + bottleneck(c / 2, c / 4, h, w) + conv(c / 4, 3, 3, h, w);
+    let skip = if cfg.g_skip { 3 } else { 0 };
+    let up = bottleneck(c, c / 2, h2, w2)
+        + bottleneck(c / 2, c / 4, h, w)
+        + conv(c / 4 + skip, 3, 3, h, w);
     stem + cfg.g_stacks as u64 * stack + up
 }
 

@@ -7,7 +7,9 @@
 //! (to the recorded sizes, so odd inputs come back at their own size). The last
 //! convolution predicts a correction added to the distorted image, clamped to [0, 1]: at
 //! initialisation G returns (nearly) its input, the best guess before any training, and
-//! gradients flow for every pixel inside the range.
+//! gradients flow for every pixel inside the range. With [`HiqaConfig::g_skip`] the last
+//! convolution also sees the input at full resolution, so the correction can be as fine
+//! as a pixel.
 
 use candle_core::{Module, Tensor};
 use candle_nn::{Conv2dConfig, VarBuilder};
@@ -42,6 +44,8 @@ pub struct Generator {
     res_up1: Bottleneck,
     res_up2: Bottleneck,
     out: Conv2d,
+    /// Whether `out` also sees the distorted image ([`HiqaConfig::g_skip`]).
+    skip: bool,
 }
 
 /// What G produces.
@@ -79,7 +83,7 @@ impl Generator {
             res_up1: Bottleneck::new(w, w / 2, vb.pp("res_up1"))?,
             res_up2: Bottleneck::new(w / 2, w / 4, vb.pp("res_up2"))?,
             out: conv2d(
-                w / 4,
+                w / 4 + if config.g_skip { 3 } else { 0 },
                 3,
                 3,
                 Conv2dConfig {
@@ -88,6 +92,7 @@ impl Generator {
                 },
                 vb.pp("out"),
             )?,
+            skip: config.g_skip,
         })
     }
 
@@ -134,7 +139,13 @@ impl Generator {
         let x = self
             .res_up2
             .forward(&upsample_nearest2d(&x, h, w)?, train)?;
-        // -> (N, 3, H, W), added to the input and clamped to [0, 1]
+        // -> (N, 3, H, W) (with the skip, from (N, w/4 + 3, H, W): the input beside the
+        // features), added to the input and clamped to [0, 1]
+        let x = if self.skip {
+            Tensor::cat(&[&x, distorted], 1)?
+        } else {
+            x
+        };
         let correction = self.out.forward(&x)?;
         let image = (distorted + correction)?.clamp(0f32, 1f32)?;
         Ok(Hallucination { image, features })

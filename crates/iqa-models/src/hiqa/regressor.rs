@@ -44,6 +44,10 @@ pub struct Regressor {
     mode: RegressorMode,
     stem_image: (ConvBnRelu, BasicBlock),
     stem_map: Option<(ConvBnRelu, BasicBlock)>,
+    /// The scalar the map's stem is multiplied by ([`HiqaConfig::gates`]).
+    map_gate: Option<Tensor>,
+    /// The scalar the projection of G's features is multiplied by.
+    fusion_gate: Option<Tensor>,
     conv: ConvBnRelu,
     stages: Vec<BasicBlock>,
     project: Option<Linear>,
@@ -82,6 +86,15 @@ impl Regressor {
             cin = cout;
         }
         let fused = 8 * c + if mode.fusion { config.fusion_width } else { 0 };
+        let gate = |used: bool, part: &str| -> Result<Option<Tensor>> {
+            Ok(match used && config.gates {
+                true => Some(
+                    vb.pp(part)
+                        .get_with_hints(1, "gate", candle_nn::Init::Const(0.0))?,
+                ),
+                false => None,
+            })
+        };
         Ok(Regressor {
             mode,
             stem_image: stem(vb.pp("stem_image"))?,
@@ -90,6 +103,8 @@ impl Regressor {
             } else {
                 None
             },
+            map_gate: gate(mode.discrepancy, "stem_map")?,
+            fusion_gate: gate(mode.fusion, "project")?,
             conv: ConvBnRelu::new(c, c, 3, 1, vb.pp("conv"))?,
             stages,
             project: if mode.fusion {
@@ -130,7 +145,11 @@ impl Regressor {
             })?;
             // |I_d - I_r| (N, 3, H, W) -> (N, c, H, W), summed with the image stem
             let map = (distorted - reference)?.abs()?;
-            x = (x + res.forward(&conv.forward(&map, train)?, train)?)?;
+            let mut m = res.forward(&conv.forward(&map, train)?, train)?;
+            if let Some(gate) = &self.map_gate {
+                m = m.broadcast_mul(gate)?;
+            }
+            x = (x + m)?;
         }
         // -> (N, c, H, W) -> (N, c, H/2, W/2)
         let x = self.conv.forward(&x, train)?;
@@ -194,7 +213,10 @@ impl Regressor {
                 field: "regressor input",
                 reason: "R fuses G's features: give them".to_string(),
             })?;
-            let g = project.forward(&g.mean(D::Minus1)?.mean(D::Minus1)?)?;
+            let mut g = project.forward(&g.mean(D::Minus1)?.mean(D::Minus1)?)?;
+            if let Some(gate) = &self.fusion_gate {
+                g = g.broadcast_mul(gate)?;
+            }
             pooled = Tensor::cat(&[&pooled, &g], 1)?;
         }
         // -> (N, hidden_width) -> (N, 1) -> (N)

@@ -201,7 +201,7 @@ impl Trainer {
         )?;
         let pre_vars = VarMap::new();
         let pre = Regressor::new(
-            &config.network,
+            &config.r_pre_network(),
             RegressorMode::NO_FUSION,
             candle_nn::VarBuilder::from_varmap(&pre_vars, DType::F32, device).pp("r"),
         )?;

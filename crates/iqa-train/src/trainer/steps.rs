@@ -77,7 +77,20 @@ impl Trainer {
         let v = self.check("L_pre", &loss)?;
         self.pre_opt
             .backward_step(&loss, self.config.learning_rate(Schedule::Pretrain, k))?;
-        Ok(vec![("L_pre", v)])
+        let mut out = vec![("L_pre", v)];
+        if self.config.warm_up_generator && self.config.variant.uses_generator() {
+            // G's warm-up: L_p alone, at G's base rate (its decay belongs to the joint stage).
+            let g = self.nets.generator.forward(&batch.distorted, true)?;
+            let l_p = pixel_loss(&g.image, reference)?;
+            out.push(("L_p", self.check("L_p", &l_p)?));
+            // What returning the input would cost on this batch: G's warm-up has worked as
+            // far as L_p is below it.
+            let identity = pixel_loss(&batch.distorted, reference)?;
+            out.push(("L_p_input", self.check("L_p_input", &identity)?));
+            self.g_opt
+                .backward_step(&l_p, self.config.learning_rate(Schedule::Generator, 0))?;
+        }
+        Ok(out)
     }
 
     /// R alone (Eq. 5); G, where the variant has one, fixed in inference mode.
@@ -112,7 +125,7 @@ impl Trainer {
         }
         if variant.uses_perceptual() && self.pre_frozen.is_none() {
             self.pre_frozen = Some(Regressor::new(
-                &self.config.network,
+                &self.config.r_pre_network(),
                 RegressorMode::NO_FUSION,
                 frozen(&self.pre_vars, &self.device, "R_pre")?.pp("r"),
             )?);
