@@ -32,7 +32,7 @@ struct Args {
     /// Dead-leaves scenes (references) of the training database, 192x192 each.
     #[arg(long, default_value_t = 200)]
     scenes: usize,
-    /// Scale of the training schedule (1.0: about six minutes of training on 2 cores).
+    /// Scale of the training schedule (1.0: about eight minutes of training on 2 cores).
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
     /// VGG19 weights for the perceptual loss (default: random VGG19 features).
