@@ -83,10 +83,10 @@ pub struct HiqaConfig {
     /// projection of G's features, by a learned scalar that starts at 0
     /// (`r.stem_map.gate`, `r.project.gate`), so that R begins as a baseline (its score a
     /// function of the distorted image alone) and takes in what G offers as far as it
-    /// helps. R_pre, which reads the true reference, has none. Batch normalisation in the map's stem
-    /// scales any map to unit variance, so the map of a barely trained G (corrections near
-    /// 1e-3, changing at every step) otherwise enters R as strongly as the image does, and
-    /// G's features describe content as much as damage. Not in the paper (whose G has
+    /// helps. R_pre, which reads the true reference, has none. Batch normalisation in the
+    /// map's stem scales any map to unit variance, so the map of a barely trained G
+    /// (corrections near 1e-3, changing at every step) otherwise enters R as strongly as
+    /// the image does, and G's features describe content as much as damage. Not in the paper (whose G has
     /// tens of thousands of steps to become useful first); `paper`: off, `tiny`: on.
     #[serde(default)]
     pub gates: bool,

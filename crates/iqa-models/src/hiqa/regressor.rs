@@ -86,14 +86,13 @@ impl Regressor {
             cin = cout;
         }
         let fused = 8 * c + if mode.fusion { config.fusion_width } else { 0 };
+        // A learned scalar starting at 0 in front of an input from G, when gated.
         let gate = |used: bool, part: &str| -> Result<Option<Tensor>> {
-            Ok(match used && config.gates {
-                true => Some(
-                    vb.pp(part)
-                        .get_with_hints(1, "gate", candle_nn::Init::Const(0.0))?,
-                ),
-                false => None,
-            })
+            if !(used && config.gates) {
+                return Ok(None);
+            }
+            let init = candle_nn::Init::Const(0.0);
+            Ok(Some(vb.pp(part).get_with_hints(1, "gate", init)?))
         };
         Ok(Regressor {
             mode,
