@@ -91,10 +91,18 @@ fn all_reached(vars: &VarMap, grads: &candle_core::backprop::GradStore, what: &s
     assert!(count > 10, "{what}: only {count} tensors");
 }
 
+/// The `*.gate` tensors of `vars`, by name.
+fn gates(vars: &VarMap) -> Vec<(String, candle_core::Var)> {
+    let data = vars.data().lock().unwrap();
+    data.iter()
+        .filter(|(n, _)| n.ends_with(".gate"))
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect()
+}
+
 /// Sets every `*.gate` tensor of `vars` to `value`; returns how many there were.
 fn set_gates(vars: &VarMap, value: f32) -> usize {
-    let data = vars.data().lock().unwrap();
-    let gates: Vec<_> = data.iter().filter(|(n, _)| n.ends_with(".gate")).collect();
+    let gates = gates(vars);
     for (_, var) in &gates {
         var.set(&Tensor::full(value, var.dims(), var.device()).unwrap())
             .unwrap();
@@ -127,15 +135,12 @@ fn closed_gates_make_r_ignore_g_and_still_learn() {
         .forward(&x, Some(&far), Some(&g.features), true)
         .unwrap();
     let grads = s.sqr().unwrap().sum_all().unwrap().backward().unwrap();
-    {
-        let data = nets.r_vars.data().lock().unwrap();
-        let gates: Vec<_> = data.iter().filter(|(n, _)| n.ends_with(".gate")).collect();
-        assert_eq!(gates.len(), 2, "r.stem_map.gate and r.project.gate");
-        for (name, var) in gates {
-            let g = grads.get(var.as_tensor()).unwrap();
-            let v: f32 = g.abs().unwrap().sum_all().unwrap().to_scalar().unwrap();
-            assert!(v > 0.0, "no gradient for {name}");
-        }
+    let gates = gates(&nets.r_vars);
+    assert_eq!(gates.len(), 2, "r.stem_map.gate and r.project.gate");
+    for (name, var) in gates {
+        let g = grads.get(var.as_tensor()).unwrap();
+        let v: f32 = g.abs().unwrap().sum_all().unwrap().to_scalar().unwrap();
+        assert!(v > 0.0, "no gradient for {name}");
     }
     // Opened, the map and the features move the score.
     assert_eq!(set_gates(&nets.r_vars, 1.0), 2);

@@ -74,9 +74,8 @@ fn config() -> TrainConfig {
     c.network.hidden_width = 16;
     c.network.d_width = 4;
     // The fixture was written with the paper's G and R (no skip into G's last convolution,
-    // no gate on the map's stem), L_v
-    // at relu1_2 and no warm-up of G (an L_p step on G's optimiser, both of which the joint
-    // steps check already).
+    // no gates in R), L_v at relu1_2 and no warm-up of G (an L_p step on G's optimiser,
+    // both of which the joint steps check already).
     c.network.gates = false;
     c.network.g_skip = false;
     c.network.vgg_taps = vec![3];
