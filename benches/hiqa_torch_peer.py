@@ -92,11 +92,12 @@ class HiqaConfig:
     vgg_taps: tuple
     gates: bool = False
     g_skip: bool = False
+    r_mscn: bool = False
 
 
 PRESETS = {
     "paper": HiqaConfig("paper", 256, 2, 4, 64, 256, 512, 64, 256, (8, 17, 26)),
-    "tiny": HiqaConfig("tiny", 16, 2, 2, 8, 16, 32, 8, 64, (1,), True, True),
+    "tiny": HiqaConfig("tiny", 16, 2, 2, 8, 16, 32, 8, 64, (1,), True, True, True),
 }
 
 # RegressorMode: (discrepancy, fusion).
@@ -315,12 +316,46 @@ class Generator(nn.Module):
 # ---------------------------------------------------------------------------------------
 
 
-class Stem(nn.Module):
-    """One of R's two stems: conv-BN-ReLU 3x3 then a basic block."""
+def symmetric_indices(n, pad):
+    """MATLAB 'symmetric' padding indices (mirror including the edge), as separable.rs."""
+    out = []
+    for i in range(-pad, n + pad):
+        k = i
+        while k < 0 or k >= n:
+            k = -k - 1 if k < 0 else 2 * n - k - 1
+        out.append(k)
+    return torch.tensor(out)
 
-    def __init__(self, c):
+
+def mscn_luma(rgb, window=7, sigma=7.0 / 6.0, stabiliser=1.0 / 255.0):
+    """MSCN coefficients of the BT.601 luma (N x 1 x H x W), as hiqa/mscn.rs: a 7x7
+    Gaussian (deviation 7/6) over symmetric borders for the local mean and deviation."""
+    weights = torch.tensor([0.299, 0.587, 0.114], dtype=rgb.dtype, device=rgb.device)
+    luma = (rgb * weights.view(1, 3, 1, 1)).sum(1, keepdim=True)
+    half = window // 2
+    rows = symmetric_indices(luma.shape[2], half).to(rgb.device)
+    cols = symmetric_indices(luma.shape[3], half).to(rgb.device)
+    padded = luma.index_select(2, rows).index_select(3, cols)
+    centre = (window - 1) / 2
+    taps = torch.tensor([math.exp(-((i - centre) ** 2) / (2 * sigma * sigma)) for i in range(window)], dtype=rgb.dtype)
+    taps = (taps / taps.sum()).to(rgb.device)
+
+    def blur(t):
+        t = F.conv2d(t, taps.view(1, 1, 1, window))
+        return F.conv2d(t, taps.view(1, 1, window, 1))
+
+    mean = blur(padded)
+    deviation = (blur(padded * padded) - mean * mean).clamp(min=0).sqrt()
+    return (luma - mean) / (deviation + stabiliser)
+
+
+class Stem(nn.Module):
+    """One of R's two stems: conv-BN-ReLU 3x3 then a basic block (the image stem reads 4
+    channels with r_mscn)."""
+
+    def __init__(self, c, cin=3):
         super().__init__()
-        self.conv = ConvBnRelu(3, c, 3, 1)
+        self.conv = ConvBnRelu(cin, c, 3, 1)
         self.res = BasicBlock(c, c, 1)
 
     def forward(self, x):
@@ -336,7 +371,8 @@ class Regressor(nn.Module):
         discrepancy, fusion = mode
         self.mode = mode
         c = cfg.r_width
-        self.stem_image = Stem(c)
+        self.mscn = cfg.r_mscn
+        self.stem_image = Stem(c, 4 if cfg.r_mscn else 3)
         self.stem_map = Stem(c) if discrepancy else None
         if discrepancy and cfg.gates:
             # `stem_map.gate`: the learned scalar on the map's stem, starting at 0.
@@ -362,7 +398,8 @@ class Regressor(nn.Module):
 
     def feature_maps(self, distorted, reference):
         """The four stage outputs (the phi_k of L_q)."""
-        x = self.stem_image(distorted)
+        image = torch.cat([distorted, mscn_luma(distorted)], 1) if self.mscn else distorted
+        x = self.stem_image(image)
         if self.stem_map is not None:
             if reference is None:
                 raise ValueError("R uses the discrepancy map: give it a reference estimate")
@@ -769,7 +806,7 @@ class Trainer:
         self.cfg = HiqaConfig(
             "fixture", n["g_width"], n["g_stacks"], n["g_depth"], n["r_width"],
             n["fusion_width"], n["hidden_width"], n["d_width"], n["patch"], tuple(n["vgg_taps"]),
-            n.get("gates", False), n.get("g_skip", False),
+            n.get("gates", False), n.get("g_skip", False), n.get("r_mscn", False),
         )  # fmt: skip
         self.w = LossWeights(**setup["losses"])
         self.lr = setup["lr"]

@@ -372,3 +372,52 @@ mod losses {
         assert!(last < first, "{first} -> {last}");
     }
 }
+
+#[test]
+fn the_mscn_channel_reaches_r_and_old_configs_stay_without_it() {
+    let cfg = HiqaConfig::tiny();
+    assert!(cfg.r_mscn && !HiqaConfig::paper().r_mscn);
+    let nets = HiqaNetworks::new(&cfg, RegressorMode::BASELINE, &Device::Cpu, 4).unwrap();
+    let weight = {
+        let data = nets.r_vars.data().lock().unwrap();
+        data.iter()
+            .find(|(name, _)| name.ends_with("stem_image.conv.conv.weight"))
+            .map(|(_, var)| var.clone())
+            .unwrap()
+    };
+    // The image stem reads R, G, B and the luma's MSCN coefficients.
+    assert_eq!(weight.dims(), &[cfg.r_width, 4, 3, 3]);
+    let x = batch(2, 32, 32, 6);
+    let score = || -> Vec<f32> {
+        nets.regressor
+            .forward(&x, None, None, false)
+            .unwrap()
+            .to_vec1()
+            .unwrap()
+    };
+    let before = score();
+    // Zero the weights of the colour channels: the score still depends on the image,
+    // through the MSCN channel alone.
+    let mscn_only = weight
+        .as_tensor()
+        .narrow(1, 3, 1)
+        .unwrap()
+        .pad_with_zeros(1, 3, 0)
+        .unwrap();
+    weight.set(&mscn_only).unwrap();
+    let blind = score();
+    assert_ne!(before, blind);
+    let other = batch(2, 32, 32, 7);
+    let moved: Vec<f32> = nets
+        .regressor
+        .forward(&other, None, None, false)
+        .unwrap()
+        .to_vec1()
+        .unwrap();
+    assert_ne!(blind, moved, "the MSCN channel carries the image");
+    // A configuration written before the switch existed reads as without it.
+    let mut json = serde_json::to_value(HiqaConfig::tiny()).unwrap();
+    json.as_object_mut().unwrap().remove("r_mscn");
+    let old: HiqaConfig = serde_json::from_value(json).unwrap();
+    assert!(!old.r_mscn);
+}

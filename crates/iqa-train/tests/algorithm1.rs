@@ -74,10 +74,11 @@ fn config() -> TrainConfig {
     c.network.hidden_width = 16;
     c.network.d_width = 4;
     // The fixture was written with the paper's G and R (no skip into G's last convolution,
-    // no gates in R), L_v at relu1_2 and no warm-up of G (an L_p step on G's optimiser,
-    // both of which the joint steps check already).
+    // no gates and no MSCN input in R), L_v at relu1_2 and no warm-up of G (an L_p step on
+    // G's optimiser, both of which the joint steps check already).
     c.network.gates = false;
     c.network.g_skip = false;
+    c.network.r_mscn = false;
     c.network.vgg_taps = vec![3];
     c.warm_up_generator = false;
     c.batch_size = BATCH;

@@ -5,7 +5,7 @@
 //! one by name with [`crate::registry::full_reference`].
 
 mod deepwsd;
-mod filter;
+pub(crate) mod filter;
 mod gmsd;
 mod luma;
 mod ms_ssim;

@@ -98,6 +98,13 @@ pub struct HiqaConfig {
     /// figure; `paper`: off, `tiny`: on.
     #[serde(default)]
     pub g_skip: bool,
+    /// R: its image stem also reads the MSCN coefficients of the distorted image's luma
+    /// (one more input channel, [`super::mscn_luma`]), the content-normalised
+    /// representation of BRISQUE and NIQE. With it the baseline BL ranked held-out scenes
+    /// and photographs better and more evenly across distortion types in each of three
+    /// seeds (docs/learning.md, step 9). Not in the paper; `paper`: off, `tiny`: on.
+    #[serde(default)]
+    pub r_mscn: bool,
 }
 
 fn default_taps() -> Vec<usize> {
@@ -120,6 +127,7 @@ impl HiqaConfig {
             vgg_taps: default_taps(),
             gates: false,
             g_skip: false,
+            r_mscn: false,
         }
     }
 
@@ -139,6 +147,7 @@ impl HiqaConfig {
             vgg_taps: vec![1],
             gates: true,
             g_skip: true,
+            r_mscn: true,
         }
     }
 

@@ -86,8 +86,11 @@ pub fn regressor_macs(
     w: usize,
 ) -> u64 {
     let c = cfg.r_width;
-    let stem = conv(3, c, 3, h, w) + basic(c, c, 1, h, w).0;
-    let mut total = stem * if discrepancy { 2 } else { 1 } + conv(c, c, 3, h, w);
+    // The image stem reads one more channel with MSCN (whose 7x7 filtering is not counted).
+    let image_in = if cfg.r_mscn { 4 } else { 3 };
+    let stem = |cin| conv(cin, c, 3, h, w) + basic(c, c, 1, h, w).0;
+    let map_stem = if discrepancy { stem(3) } else { 0 };
+    let mut total = stem(image_in) + map_stem + conv(c, c, 3, h, w);
     let (mut hh, mut ww) = if h >= 2 && w >= 2 {
         (h / 2, w / 2)
     } else {

@@ -42,6 +42,8 @@ impl RegressorMode {
 #[derive(Debug, Clone)]
 pub struct Regressor {
     mode: RegressorMode,
+    /// Whether the image stem also reads the luma's MSCN coefficients.
+    mscn: bool,
     stem_image: (ConvBnRelu, BasicBlock),
     stem_map: Option<(ConvBnRelu, BasicBlock)>,
     /// The scalar the map's stem is multiplied by ([`HiqaConfig::gates`]).
@@ -60,9 +62,9 @@ impl Regressor {
     pub fn new(config: &HiqaConfig, mode: RegressorMode, vb: VarBuilder) -> Result<Self> {
         config.check()?;
         let c = config.r_width;
-        let stem = |vb: VarBuilder| -> Result<(ConvBnRelu, BasicBlock)> {
+        let stem = |vb: VarBuilder, channels: usize| -> Result<(ConvBnRelu, BasicBlock)> {
             Ok((
-                ConvBnRelu::new(3, c, 3, 1, vb.pp("conv"))?,
+                ConvBnRelu::new(channels, c, 3, 1, vb.pp("conv"))?,
                 BasicBlock::new(c, c, 1, vb.pp("res"))?,
             ))
         };
@@ -96,9 +98,10 @@ impl Regressor {
         };
         Ok(Regressor {
             mode,
-            stem_image: stem(vb.pp("stem_image"))?,
+            mscn: config.r_mscn,
+            stem_image: stem(vb.pp("stem_image"), if config.r_mscn { 4 } else { 3 })?,
             stem_map: if mode.discrepancy {
-                Some(stem(vb.pp("stem_map"))?)
+                Some(stem(vb.pp("stem_map"), 3)?)
             } else {
                 None
             },
@@ -134,9 +137,15 @@ impl Regressor {
         reference: Option<&Tensor>,
         train: bool,
     ) -> Result<Vec<Tensor>> {
-        // c = r_width. (N, 3, H, W) -> (N, c, H, W): the image stem, full resolution
+        // With MSCN: (N, 3, H, W) -> (N, 4, H, W), the luma's MSCN coefficients appended
+        let image = if self.mscn {
+            Tensor::cat(&[distorted, &super::mscn_luma(distorted)?], 1)?
+        } else {
+            distorted.clone()
+        };
+        // c = r_width. (N, 3 or 4, H, W) -> (N, c, H, W): the image stem, full resolution
         let (conv, res) = &self.stem_image;
-        let mut x = res.forward(&conv.forward(distorted, train)?, train)?;
+        let mut x = res.forward(&conv.forward(&image, train)?, train)?;
         if let Some((conv, res)) = &self.stem_map {
             let reference = reference.ok_or_else(|| crate::ModelError::InvalidConfig {
                 field: "regressor input",

@@ -1,0 +1,112 @@
+//! The luma's mean-subtracted contrast-normalised (MSCN) coefficients, BRISQUE's and NIQE's
+//! representation (Mittal, Moorthy & Bovik 2012): each pixel minus its Gaussian-weighted
+//! local mean, divided by the local deviation plus a constant. They take out a scene's
+//! local brightness and contrast and leave the statistics that distortions change, which is
+//! why classic no-reference models rest on them; R can read them beside the image
+//! ([`super::HiqaConfig::r_mscn`]).
+
+use candle_core::{D, Tensor};
+
+use crate::Result;
+use crate::fr::filter::gaussian_valid;
+use iqa_ops::separable::symmetric_indices;
+
+/// Side of the Gaussian window (BRISQUE's 7x7).
+const WINDOW: usize = 7;
+/// Its deviation (BRISQUE's 7/6).
+const SIGMA: f64 = 7.0 / 6.0;
+/// The constant under the division, for values in [0, 1] (BRISQUE's 1 on the 0-255 scale).
+const STABILISER: f64 = 1.0 / 255.0;
+
+/// MSCN coefficients of the BT.601 luma of `rgb` (`N x 3 x H x W`, values in [0, 1]):
+/// `N x 1 x H x W`, borders mirrored (MATLAB's 'symmetric').
+pub fn mscn_luma(rgb: &Tensor) -> Result<Tensor> {
+    let (_, _, h, w) = rgb.dims4()?;
+    let weights = Tensor::new(&[0.299f32, 0.587, 0.114], rgb.device())?
+        .to_dtype(rgb.dtype())?
+        .reshape((1, 3, 1, 1))?;
+    let luma = rgb.broadcast_mul(&weights)?.sum_keepdim(1)?;
+    let half = WINDOW / 2;
+    let rows = symmetric_indices(h, half, half, rgb.device())?;
+    let cols = symmetric_indices(w, half, half, rgb.device())?;
+    let padded = luma
+        .index_select(&rows, D::Minus2)?
+        .index_select(&cols, D::Minus1)?;
+    let mean = gaussian_valid(&padded, WINDOW, SIGMA)?;
+    let mean_sq = gaussian_valid(&padded.sqr()?, WINDOW, SIGMA)?;
+    let deviation = (mean_sq - mean.sqr()?)?.relu()?.sqrt()?;
+    Ok(((luma - mean)? / (deviation + STABILISER)?)?)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    /// Pixel (c, y, x) of the 9x8 test image, an 8-bit value.
+    fn pixel(c: usize, y: usize, x: usize) -> u8 {
+        ((x * 37 + y * 101 + c * 59 + (x * y) % 7 * 11) % 256) as u8
+    }
+
+    #[test]
+    fn matches_scipy() {
+        // Computed once with SciPy (float64) from the same pixels:
+        //   luma = 0.299 R + 0.587 G + 0.114 B of the values / 255 (rounded to f32)
+        //   g = exp(-(arange(7) - 3)^2 / (2 (7/6)^2)); g /= g.sum(); k = outer(g, g)
+        //   mu = correlate(luma, k, mode='reflect')   # 'reflect' is MATLAB's 'symmetric'
+        //   sd = sqrt(max(correlate(luma^2, k, mode='reflect') - mu^2, 0))
+        //   mscn = (luma - mu) / (sd + 1 / 255)
+        let (h, w) = (8, 9);
+        let values: Vec<f32> = (0..3)
+            .flat_map(|c| (0..h).flat_map(move |y| (0..w).map(move |x| (c, y, x))))
+            .map(|(c, y, x)| f32::from(pixel(c, y, x)) / 255.0)
+            .collect();
+        let rgb = Tensor::from_vec(values, (1, 3, h, w), &Device::Cpu).unwrap();
+        let m = mscn_luma(&rgb)
+            .unwrap()
+            .squeeze(0)
+            .unwrap()
+            .squeeze(0)
+            .unwrap();
+        let m = m.to_vec2::<f32>().unwrap();
+        for (y, x, expected) in [
+            (0, 0, -0.990_555_660_530_606_5),
+            (3, 4, -0.444_968_228_174_034_86),
+            (7, 8, 0.046_515_186_738_908_41),
+            (5, 1, 0.265_909_555_779_654_25),
+        ] {
+            let got = f64::from(m[y][x]);
+            assert!(
+                (got - expected).abs() < 1e-4,
+                "({y}, {x}): {got} vs {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn flat_images_give_zero_and_contrast_cancels() {
+        let dev = Device::Cpu;
+        let flat = Tensor::full(0.4f32, (1, 3, 12, 12), &dev).unwrap();
+        let m = mscn_luma(&flat).unwrap();
+        assert_eq!(m.dims(), &[1, 1, 12, 12]);
+        let max = m
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!(max < 1e-4, "{max}");
+        // A pattern and the same pattern at 4x the contrast around another mean: nearly
+        // the same coefficients (only the stabiliser differs).
+        let pattern = Tensor::rand(0f32, 1f32, (1, 3, 16, 16), &dev).unwrap();
+        let low = ((&pattern * 0.1).unwrap() + 0.2).unwrap();
+        let high = ((&pattern * 0.4).unwrap() + 0.5).unwrap();
+        let (a, b) = (mscn_luma(&low).unwrap(), mscn_luma(&high).unwrap());
+        let diff = (a - &b).unwrap().abs().unwrap().mean_all().unwrap();
+        let size = b.abs().unwrap().mean_all().unwrap();
+        let ratio = diff.to_scalar::<f32>().unwrap() / size.to_scalar::<f32>().unwrap();
+        assert!(ratio < 0.15, "{ratio}");
+    }
+}
