@@ -3,7 +3,9 @@
 //! local mean, divided by the local deviation plus a constant. They take out a scene's
 //! local brightness and contrast and leave the statistics that distortions change, which is
 //! why classic no-reference models rest on them; R can read them beside the image
-//! ([`super::HiqaConfig::r_mscn`]).
+//! ([`super::HiqaConfig::r_mscn`]). BRISQUE and NIQE compute theirs in plain `f64` on whole
+//! images (`classic::mscn`); this is a tensor function, so it runs inside R, per patch, on
+//! any device.
 
 use candle_core::{D, Tensor};
 
@@ -44,25 +46,25 @@ mod tests {
     use super::*;
     use candle_core::Device;
 
-    /// Pixel (c, y, x) of the 9x8 test image, an 8-bit value.
-    fn pixel(c: usize, y: usize, x: usize) -> u8 {
-        ((x * 37 + y * 101 + c * 59 + (x * y) % 7 * 11) % 256) as u8
+    /// The test pattern, `1 x 3 x h x w`: 8-bit values / 255, times `gain` plus `offset`.
+    fn pattern(h: usize, w: usize, gain: f32, offset: f32) -> Tensor {
+        let values: Vec<f32> = (0..3)
+            .flat_map(|c| (0..h).flat_map(move |y| (0..w).map(move |x| (c, y, x))))
+            .map(|(c, y, x)| ((x * 37 + y * 101 + c * 59 + (x * y) % 7 * 11) % 256) as u8)
+            .map(|v| f32::from(v) / 255.0 * gain + offset)
+            .collect();
+        Tensor::from_vec(values, (1, 3, h, w), &Device::Cpu).unwrap()
     }
 
     #[test]
     fn matches_scipy() {
-        // Computed once with SciPy (float64) from the same pixels:
+        // Computed once with SciPy (float64) from the same 9x8 pattern:
         //   luma = 0.299 R + 0.587 G + 0.114 B of the values / 255 (rounded to f32)
         //   g = exp(-(arange(7) - 3)^2 / (2 (7/6)^2)); g /= g.sum(); k = outer(g, g)
         //   mu = correlate(luma, k, mode='reflect')   # 'reflect' is MATLAB's 'symmetric'
         //   sd = sqrt(max(correlate(luma^2, k, mode='reflect') - mu^2, 0))
         //   mscn = (luma - mu) / (sd + 1 / 255)
-        let (h, w) = (8, 9);
-        let values: Vec<f32> = (0..3)
-            .flat_map(|c| (0..h).flat_map(move |y| (0..w).map(move |x| (c, y, x))))
-            .map(|(c, y, x)| f32::from(pixel(c, y, x)) / 255.0)
-            .collect();
-        let rgb = Tensor::from_vec(values, (1, 3, h, w), &Device::Cpu).unwrap();
+        let rgb = pattern(8, 9, 1.0, 0.0);
         let m = mscn_luma(&rgb)
             .unwrap()
             .squeeze(0)
@@ -86,8 +88,7 @@ mod tests {
 
     #[test]
     fn flat_images_give_zero_and_contrast_cancels() {
-        let dev = Device::Cpu;
-        let flat = Tensor::full(0.4f32, (1, 3, 12, 12), &dev).unwrap();
+        let flat = Tensor::full(0.4f32, (1, 3, 12, 12), &Device::Cpu).unwrap();
         let m = mscn_luma(&flat).unwrap();
         assert_eq!(m.dims(), &[1, 1, 12, 12]);
         let max = m
@@ -101,16 +102,8 @@ mod tests {
         // The test pattern at 0.2x and at 0.8x contrast around other means: nearly the same
         // coefficients, only the stabiliser differs (SciPy, as above, on 16x16: mean
         // absolute difference 0.077 of the coefficients' mean magnitude).
-        let (h, w) = (16, 16);
-        let scaled = |gain: f32, offset: f32| -> Tensor {
-            let values: Vec<f32> = (0..3)
-                .flat_map(|c| (0..h).flat_map(move |y| (0..w).map(move |x| (c, y, x))))
-                .map(|(c, y, x)| f32::from(pixel(c, y, x)) / 255.0 * gain + offset)
-                .collect();
-            Tensor::from_vec(values, (1, 3, h, w), &dev).unwrap()
-        };
-        let a = mscn_luma(&scaled(0.2, 0.1)).unwrap();
-        let b = mscn_luma(&scaled(0.8, 0.15)).unwrap();
+        let a = mscn_luma(&pattern(16, 16, 0.2, 0.1)).unwrap();
+        let b = mscn_luma(&pattern(16, 16, 0.8, 0.15)).unwrap();
         let diff = (a - &b).unwrap().abs().unwrap().mean_all().unwrap();
         let size = b.abs().unwrap().mean_all().unwrap();
         let ratio = diff.to_scalar::<f32>().unwrap() / size.to_scalar::<f32>().unwrap();
