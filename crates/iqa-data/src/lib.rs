@@ -1,7 +1,8 @@
 //! # iqa-data
 //!
 //! The public image quality databases as one [`Manifest`] type ([`load`] reads LIVE,
-//! CSIQ, TID2008, TID2013, KADID-10k, KonIQ-10k and the generic manifest CSV),
+//! CSIQ, TID2008, TID2013, KADID-10k, KonIQ-10k, the screen-content databases SIQAD and
+//! SCID, and the generic manifest CSV),
 //! reference-disjoint splits ([`reference_disjoint_splits`]), patch sampling with
 //! augmentation ([`patch`]) and a batcher that turns items into `N x 3 x S x S` tensors
 //! ([`PatchBatcher`]). With the `synth` feature, synthetic databases ([`synth`]: scenes,

@@ -319,6 +319,84 @@ fn kadid_reads_dmos_csv() {
 }
 
 #[test]
+fn siqad_reads_sccdmos() {
+    let dir = tempfile::tempdir().unwrap();
+    common::build_siqad(dir.path(), 3);
+    let m = load(DatabaseKind::Siqad, dir.path(), &LoadOptions::default()).unwrap();
+    let s = m.summary();
+    assert_eq!((s.distorted, s.references, s.distortion_types), (147, 3, 7));
+    assert!(!s.higher_is_better);
+    assert_eq!(m.label.kind, LabelKind::Dmos);
+    let it = item(&m, "DistortedImages/cim2_5_3.bmp");
+    assert_eq!(it.raw_score, common::screen_score(2, 5, 3));
+    assert!((it.score - (1.0 - it.raw_score / 100.0)).abs() < 1e-12);
+    assert_eq!(it.dist_type.as_deref(), Some("jpeg"));
+    assert_eq!(it.dist_level, Some(3));
+    assert_eq!(it.ref_id.as_deref(), Some("cim2"));
+    assert!(
+        it.reference
+            .as_ref()
+            .unwrap()
+            .ends_with("references/cim2.bmp")
+    );
+
+    // A missing image is named; a malformed line names its line.
+    std::fs::remove_file(dir.path().join("DistortedImages/cim3_7_7.bmp")).unwrap();
+    let err = load(DatabaseKind::Siqad, dir.path(), &LoadOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, DataError::MissingFiles { count: 1, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("cim3_7_7.bmp"), "{err}");
+    std::fs::write(dir.path().join("sccdmos.txt"), "40.5 cim1_8_1.bmp\n").unwrap();
+    let err = load(DatabaseKind::Siqad, dir.path(), &LoadOptions::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("line 1") && err.to_string().contains("cim1_8_1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn scid_reads_its_utf16_mos_file_and_utf8_copies() {
+    for utf16 in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        common::build_scid(dir.path(), 2, utf16);
+        let m = load(DatabaseKind::Scid, dir.path(), &LoadOptions::default()).unwrap();
+        let s = m.summary();
+        assert_eq!((s.distorted, s.references, s.distortion_types), (90, 2, 9));
+        assert!(s.higher_is_better);
+        assert_eq!(m.label.kind, LabelKind::Mos);
+        let it = item(&m, "DistortedSCIs/SCI02_8_4.bmp");
+        assert_eq!(it.raw_score, common::screen_score(2, 8, 4));
+        assert!((it.score - it.raw_score / 100.0).abs() < 1e-12);
+        assert_eq!(it.dist_type.as_deref(), Some("hevc_scc"));
+        assert_eq!(it.dist_level, Some(4));
+        assert_eq!(it.ref_id.as_deref(), Some("SCI02"));
+    }
+    // A line whose reference column disagrees with the image name is refused.
+    let dir = tempfile::tempdir().unwrap();
+    common::build_scid(dir.path(), 1, false);
+    let labels = dir.path().join("MOS_SCID.txt");
+    let text = std::fs::read_to_string(&labels).unwrap();
+    std::fs::write(
+        &labels,
+        text.replacen("SCI01\tSCI01_1_2", "SCI02\tSCI01_1_2", 1),
+    )
+    .unwrap();
+    let err = load(DatabaseKind::Scid, dir.path(), &LoadOptions::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("line 2") && err.to_string().contains("SCI02"),
+        "{err}"
+    );
+    // A MOS outside 0-100 is refused.
+    let first = text.lines().next().unwrap().to_string();
+    let high = text.replacen(&first, "SCI01\tSCI01_1_1\t104.0", 1);
+    std::fs::write(&labels, high).unwrap();
+    let err = load(DatabaseKind::Scid, dir.path(), &LoadOptions::default()).unwrap_err();
+    assert!(matches!(err, DataError::BadScore { .. }), "{err}");
+}
+
+#[test]
 fn koniq_reads_scores_and_the_official_split() {
     let dir = tempfile::tempdir().unwrap();
     common::build_koniq(dir.path(), 20, true);

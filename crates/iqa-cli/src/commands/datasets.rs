@@ -62,7 +62,7 @@ pub enum DatasetsCommand {
 /// Which database, where, and the loaders' options.
 #[derive(Debug, clap::Args)]
 pub struct Source {
-    /// live, csiq, tid2008, tid2013, kadid10k, koniq10k or manifest (also `--db`).
+    /// live, csiq, tid2008, tid2013, kadid10k, koniq10k, siqad, scid or manifest (also `--db`).
     #[arg(long, visible_alias = "db")]
     kind: String,
     /// The database folder (for `manifest`, the CSV file).

@@ -28,7 +28,7 @@ pub struct TrainArgs {
     /// Print the configuration (defaults of the preset, or the file merged over them) and exit.
     #[arg(long)]
     pub print_config: bool,
-    /// The database: live, csiq, tid2008, tid2013, kadid10k, koniq10k or manifest
+    /// The database: live, csiq, tid2008, tid2013, kadid10k, koniq10k, siqad, scid or manifest
     /// (default: the configuration's `[data]` table).
     #[arg(long)]
     pub db: Option<String>,
@@ -86,7 +86,7 @@ pub struct TestArgs {
     /// The model file.
     #[arg(long)]
     pub model: PathBuf,
-    /// The database: live, csiq, tid2008, tid2013, kadid10k, koniq10k or manifest.
+    /// The database: live, csiq, tid2008, tid2013, kadid10k, koniq10k, siqad, scid or manifest.
     #[arg(long)]
     pub db: String,
     /// The database folder (for `manifest`, the CSV file).

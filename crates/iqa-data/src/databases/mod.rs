@@ -5,7 +5,10 @@ mod csiq;
 mod generic;
 mod kadid;
 mod koniq;
+mod label_text;
 mod live;
+mod scid;
+mod siqad;
 mod tid;
 
 use std::path::{Path, PathBuf};
@@ -33,19 +36,27 @@ pub enum DatabaseKind {
     Kadid10k,
     /// KonIQ-10k (Hosu et al.): 10073 authentically distorted images, no references, MOS 1-5.
     Koniq10k,
+    /// SIQAD (Yang, Fang & Lin): screen content, 980 images of 20 references, 7 types x 7
+    /// levels, DMOS.
+    Siqad,
+    /// SCID (Ni et al.): screen content, 1800 images of 40 references, 9 types x 5 levels,
+    /// MOS 0-100.
+    Scid,
     /// The generic manifest CSV (`dist,ref,score,score_std,dist_type,dist_level,ref_id`).
     Manifest,
 }
 
 impl DatabaseKind {
     /// Every kind, in the order of the command line's help.
-    pub const ALL: [DatabaseKind; 7] = [
+    pub const ALL: [DatabaseKind; 9] = [
         DatabaseKind::Live,
         DatabaseKind::Csiq,
         DatabaseKind::Tid2008,
         DatabaseKind::Tid2013,
         DatabaseKind::Kadid10k,
         DatabaseKind::Koniq10k,
+        DatabaseKind::Siqad,
+        DatabaseKind::Scid,
         DatabaseKind::Manifest,
     ];
 
@@ -58,6 +69,8 @@ impl DatabaseKind {
             DatabaseKind::Tid2013 => "tid2013",
             DatabaseKind::Kadid10k => "kadid10k",
             DatabaseKind::Koniq10k => "koniq10k",
+            DatabaseKind::Siqad => "siqad",
+            DatabaseKind::Scid => "scid",
             DatabaseKind::Manifest => "manifest",
         }
     }
@@ -96,6 +109,8 @@ pub fn load(kind: DatabaseKind, root: &Path, options: &LoadOptions) -> Result<Ma
         DatabaseKind::Tid2013 => tid::load(root, tid::Release::Tid2013)?,
         DatabaseKind::Kadid10k => kadid::load(root)?,
         DatabaseKind::Koniq10k => koniq::load(root, options.koniq_size)?,
+        DatabaseKind::Siqad => siqad::load(root)?,
+        DatabaseKind::Scid => scid::load(root)?,
         DatabaseKind::Manifest => read_manifest_csv(root)?,
     };
     if manifest.items.is_empty() {

@@ -190,3 +190,52 @@ pub fn build_koniq(root: &Path, n: usize, sets: bool) {
         std::fs::write(root.join("koniq10k_distributions_sets.csv"), set_csv).unwrap();
     }
 }
+
+/// The DMOS (SIQAD) or MOS (SCID) the fixtures give reference `r`, type `t`, level `l`.
+pub fn screen_score(r: usize, t: usize, l: usize) -> f64 {
+    10.0 + ((r * 37 + t * 11 + l * 5) % 800) as f64 / 10.0
+}
+
+/// SIQAD with `refs` references (all 7 types x 7 levels each), `sccdmos.txt` as `DMOS name`.
+pub fn build_siqad(root: &Path, refs: usize) {
+    let p = Painter::new(8, 6);
+    let mut text = String::new();
+    for r in 1..=refs {
+        p.paint(&root.join("references").join(format!("cim{r}.bmp")));
+        for t in 1..=7 {
+            for l in 1..=7 {
+                let name = format!("cim{r}_{t}_{l}.bmp");
+                p.paint(&root.join("DistortedImages").join(&name));
+                text.push_str(&format!("{} {name}\n", screen_score(r, t, l)));
+            }
+        }
+    }
+    std::fs::write(root.join("sccdmos.txt"), text).unwrap();
+}
+
+/// SCID with `refs` references (all 9 types x 5 levels each); `MOS_SCID.txt` as
+/// `reference name MOS` with Windows line ends, in UTF-16 (little-endian, with a byte-order
+/// mark) as distributed, or in UTF-8 when `utf16` is false.
+pub fn build_scid(root: &Path, refs: usize, utf16: bool) {
+    let p = Painter::new(8, 6);
+    let mut text = String::new();
+    for r in 1..=refs {
+        p.paint(&root.join("ReferenceSCIs").join(format!("SCI{r:02}.bmp")));
+        for t in 1..=9 {
+            for l in 1..=5 {
+                let name = format!("SCI{r:02}_{t}_{l}");
+                p.paint(&root.join("DistortedSCIs").join(format!("{name}.bmp")));
+                text.push_str(&format!("SCI{r:02}\t{name}\t{}\r\n", screen_score(r, t, l)));
+            }
+        }
+    }
+    let bytes = if utf16 {
+        std::iter::once(0xFEFF_u16)
+            .chain(text.encode_utf16())
+            .flat_map(|u| u.to_le_bytes())
+            .collect()
+    } else {
+        text.into_bytes()
+    };
+    std::fs::write(root.join("MOS_SCID.txt"), bytes).unwrap();
+}
