@@ -217,3 +217,50 @@ fn metrics_undefined_on_flat_images_can_label() {
         assert_eq!(manifest.lines().count(), 1 + 2 * 2, "{manifest}");
     }
 }
+
+#[test]
+fn synth_makes_screen_content_with_the_scid_set_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("screen");
+    let run = iqa(&[
+        "synth",
+        "--out",
+        out.to_str().unwrap(),
+        "--content",
+        "screen",
+        "--scenes",
+        "1",
+        "--size",
+        "96x64",
+        "--levels",
+        "1",
+        "--labeller",
+        "ssim-rgb",
+        "--json",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(v["distorted"], 8, "the 8 reproduced SCID types: {v}");
+    let desc: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("synth.json")).unwrap()).unwrap();
+    assert!(
+        desc["source"].as_str().unwrap().contains("screen-content"),
+        "{desc}"
+    );
+    let bad = iqa(&[
+        "synth",
+        "--out",
+        dir.path().join("x").to_str().unwrap(),
+        "--content",
+        "cartoon",
+    ]);
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && err.contains("`natural` or `screen`"),
+        "{err}"
+    );
+}

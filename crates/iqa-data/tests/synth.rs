@@ -180,3 +180,67 @@ fn user_references_and_bad_input() {
     bad.levels = 6;
     assert!(generate(&bad, &Psnr, &|_, _| {}).is_err());
 }
+
+#[test]
+fn screen_content_databases_with_the_scid_and_siqad_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let screen = |set: &str, out: &Path| SynthOptions {
+        out: out.to_path_buf(),
+        source: SceneSource::Screen {
+            count: 2,
+            width: 96,
+            height: 64,
+        },
+        distortions: vec![set.to_string()],
+        levels: 2,
+        seed: 4,
+    };
+    let scid = dir.path().join("scid");
+    let report = generate(&screen("scid", &scid), &Psnr, &|_, _| {}).unwrap();
+    assert_eq!((report.references, report.distorted), (2, 2 * 8 * 2));
+    let m = load(
+        DatabaseKind::Manifest,
+        &scid.join("manifest.csv"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let mut types: Vec<&str> = m
+        .items
+        .iter()
+        .filter_map(|i| i.dist_type.as_deref())
+        .collect();
+    types.sort();
+    types.dedup();
+    assert_eq!(
+        types,
+        [
+            "awgn",
+            "color_quantization",
+            "contrast_change",
+            "gblur",
+            "jpeg",
+            "jpeg2000",
+            "motion_blur",
+            "saturation_change"
+        ]
+    );
+    // The recipe names the scenes as screen content: the same folder refuses natural scenes.
+    let recipe = std::fs::read_to_string(scid.join("recipe.json")).unwrap();
+    assert!(
+        recipe.contains("2 screen-content scenes of 96x64"),
+        "{recipe}"
+    );
+    let mut natural = screen("scid", &scid);
+    natural.source = SceneSource::Procedural {
+        count: 2,
+        width: 96,
+        height: 64,
+    };
+    let err = generate(&natural, &Psnr, &|_, _| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("dead-leaves"), "{err}");
+    let siqad = dir.path().join("siqad");
+    let report = generate(&screen("siqad", &siqad), &Psnr, &|_, _| {}).unwrap();
+    assert_eq!(report.distorted, 2 * 6 * 2);
+}

@@ -15,18 +15,23 @@ pub struct SynthArgs {
     /// Output folder (created; an existing one is resumed: finished images are kept).
     #[arg(long)]
     pub out: PathBuf,
-    /// Number of procedural dead-leaves scenes.
+    /// Number of procedural scenes.
     #[arg(long, default_value_t = 29, conflicts_with = "refs")]
     pub scenes: usize,
+    /// What the procedural scenes show: `natural` (dead-leaves scenes with the statistics of
+    /// photographs) or `screen` (screen content: text, charts, controls, photo insets).
+    #[arg(long, default_value = "natural", conflicts_with = "refs")]
+    pub content: String,
     /// Use the pristine images in this folder instead of procedural scenes.
     #[arg(long)]
     pub refs: Option<PathBuf>,
     /// Size of procedural scenes, WIDTHxHEIGHT.
     #[arg(long, default_value = "512x384")]
     pub size: String,
-    /// A set (live, tid2013, kadid10k) or comma-separated distortion names.
-    #[arg(long, default_value = "live")]
-    pub set: String,
+    /// A set (live, tid2013, kadid10k, siqad, scid) or comma-separated distortion names
+    /// (default: live; with `--content screen`, scid).
+    #[arg(long)]
+    pub set: Option<String>,
     /// How many of the five levels (spread from mildest to most severe).
     #[arg(long, default_value_t = 5)]
     pub levels: u8,
@@ -91,16 +96,29 @@ pub fn run(args: &SynthArgs) -> Result<()> {
         Some(dir) => SceneSource::Folder(dir.clone()),
         None => {
             let (width, height) = parse_size(&args.size)?;
-            SceneSource::Procedural {
-                count: args.scenes,
-                width,
-                height,
+            match args.content.as_str() {
+                "natural" => SceneSource::Procedural {
+                    count: args.scenes,
+                    width,
+                    height,
+                },
+                "screen" => SceneSource::Screen {
+                    count: args.scenes,
+                    width,
+                    height,
+                },
+                other => bail!("--content `{other}`: expected `natural` or `screen`"),
             }
         }
     };
-    let distortions: Vec<String> = args.set.split(',').map(|s| s.trim().to_string()).collect();
+    let set = match (&args.set, matches!(source, SceneSource::Screen { .. })) {
+        (Some(set), _) => set.clone(),
+        (None, true) => "scid".to_string(),
+        (None, false) => "live".to_string(),
+    };
+    let distortions: Vec<String> = set.split(',').map(|s| s.trim().to_string()).collect();
     if distortions.iter().any(String::is_empty) {
-        bail!("--set `{}`: empty name", args.set);
+        bail!("--set `{set}`: empty name");
     }
     warn_colour_blind(&distortions, &args.labeller);
     let labeller = MetricLabeller::new(&args.labeller)

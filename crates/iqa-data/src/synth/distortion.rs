@@ -80,8 +80,40 @@ const KADID10K: &[&str] = &[
     "contrast_change",
 ];
 
+/// The SIQAD types that are reproduced, in SIQAD's order (Gaussian noise is `awgn`); its
+/// layer-segmentation-based coding is not (see [`super::distortions`]).
+const SIQAD: &[&str] = &[
+    "awgn",
+    "gblur",
+    "motion_blur",
+    "contrast_change",
+    "jpeg",
+    "jpeg2000",
+];
+
+/// The SCID types that are reproduced, in SCID's order (Gaussian noise is `awgn`, colour
+/// saturation change `saturation_change`, colour quantisation with dithering
+/// `color_quantization`); its HEVC screen-content coding is not (see
+/// [`super::distortions`]).
+const SCID: &[&str] = &[
+    "awgn",
+    "gblur",
+    "motion_blur",
+    "contrast_change",
+    "jpeg",
+    "jpeg2000",
+    "saturation_change",
+    "color_quantization",
+];
+
 /// The named sets and their distortion names.
-const SETS: &[(&str, &[&str])] = &[("live", LIVE), ("tid2013", TID2013), ("kadid10k", KADID10K)];
+const SETS: &[(&str, &[&str])] = &[
+    ("live", LIVE),
+    ("tid2013", TID2013),
+    ("kadid10k", KADID10K),
+    ("siqad", SIQAD),
+    ("scid", SCID),
+];
 
 /// Every distortion by name (the registry).
 pub fn distortion_by_name(name: &str) -> Result<Box<dyn Distortion>> {
@@ -97,7 +129,7 @@ pub fn distortion_by_name(name: &str) -> Result<Box<dyn Distortion>> {
         })
 }
 
-/// The distortions of a named set: `live`, `tid2013` or `kadid10k`.
+/// The distortions of a named set: `live`, `tid2013`, `kadid10k`, `siqad` or `scid`.
 pub fn distortion_set(set: &str) -> Result<Vec<Box<dyn Distortion>>> {
     let names = SETS
         .iter()

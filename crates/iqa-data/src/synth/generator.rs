@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::distortion::{Distortion, LEVELS, distortion_by_name, distortion_set};
 use super::recipe::Recipe;
 use super::scene::{SceneOptions, dead_leaves};
+use super::screen::screen_content;
 use crate::databases::write_manifest_csv;
 use crate::image_cache::decode_rgb;
 use crate::labeller::Labeller;
@@ -38,8 +39,37 @@ pub enum SceneSource {
         /// Height in pixels.
         height: u32,
     },
+    /// `count` screen-content scenes of `width x height` ([`super::screen`]): text, charts,
+    /// controls and photographic insets, for SIQAD/SCID-like databases.
+    Screen {
+        /// Number of scenes.
+        count: usize,
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
     /// Every image in a folder (sorted by name), used as it is.
     Folder(PathBuf),
+}
+
+impl SceneSource {
+    /// (count, width, height) of generated scenes; `None` for a folder of images.
+    fn generated(&self) -> Option<(usize, u32, u32)> {
+        match self {
+            SceneSource::Procedural {
+                count,
+                width,
+                height,
+            }
+            | SceneSource::Screen {
+                count,
+                width,
+                height,
+            } => Some((*count, *width, *height)),
+            SceneSource::Folder(_) => None,
+        }
+    }
 }
 
 /// What to generate.
@@ -178,18 +208,14 @@ const BYTES_PER_ITEM: f64 = 400.0;
 /// memory than the machine has (scenes are made in parallel, one per worker).
 fn check_memory(source: &SceneSource, images_per_scene: usize) -> Result<()> {
     let workers = rayon::current_num_threads() as f64;
-    let (count, pixels, what) = match source {
-        SceneSource::Procedural {
-            count,
-            width,
-            height,
-        } => (
-            *count as f64,
-            f64::from(*width) * f64::from(*height),
+    let (count, pixels, what) = match source.generated() {
+        Some((count, width, height)) => (
+            count as f64,
+            f64::from(width) * f64::from(height),
             format!("generating {count} scenes of {width}x{height}"),
         ),
         // The user's images are bounded by the decoder's limits; only the count matters.
-        SceneSource::Folder(dir) => (0.0, 0.0, format!("the images in `{}`", dir.display())),
+        None => (0.0, 0.0, source_text(source)),
     };
     let needed = workers.min(count.max(1.0)) * pixels * BYTES_PER_SCENE_PIXEL
         + count * images_per_scene as f64 * BYTES_PER_ITEM;
@@ -233,8 +259,8 @@ fn labeller_reason(error: DataError) -> String {
 /// textured colour image, since some metrics are undefined on flat ones (VSI's saliency
 /// and FSIM's phase congruency are zero there).
 fn check_labeller_fits(source: &SceneSource, labeller: &dyn Labeller) -> Result<()> {
-    if let SceneSource::Procedural { width, height, .. } = source {
-        let probe = RgbImage::from_fn(*width, *height, |x, y| {
+    if let Some((_, width, height)) = source.generated() {
+        let probe = RgbImage::from_fn(width, height, |x, y| {
             image::Rgb([
                 ((u64::from(x) * 37 + u64::from(y) * 11) % 256) as u8,
                 ((u64::from(x) * u64::from(x) + 3 * u64::from(y)) % 251) as u8,
@@ -263,67 +289,68 @@ fn source_text(source: &SceneSource) -> String {
             width,
             height,
         } => format!("{count} dead-leaves scenes of {width}x{height}"),
+        SceneSource::Screen {
+            count,
+            width,
+            height,
+        } => format!("{count} screen-content scenes of {width}x{height}"),
         SceneSource::Folder(dir) => format!("the images in {}", dir.display()),
     }
 }
 
 /// The pristine images: (name, loader).
 fn scene_list(source: &SceneSource) -> Result<Vec<(String, Option<PathBuf>)>> {
-    match source {
-        SceneSource::Procedural {
-            count,
-            width,
-            height,
-        } => {
-            if *count == 0 {
-                return Err(DataError::Config {
-                    what: "scenes",
-                    reason: "at least one scene is needed".to_string(),
-                });
-            }
-            if *width < 32 || *height < 32 {
-                return Err(DataError::Config {
-                    what: "scene size",
-                    reason: format!("{width}x{height}: scenes need at least 32x32 pixels"),
-                });
-            }
-            Ok((0..*count)
-                .map(|k| (format!("scene{k:04}"), None))
-                .collect())
+    if let Some((count, width, height)) = source.generated() {
+        if count == 0 {
+            return Err(DataError::Config {
+                what: "scenes",
+                reason: "at least one scene is needed".to_string(),
+            });
         }
-        SceneSource::Folder(dir) => {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-                .map_err(crate::error::io(dir))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    let ext = p.extension().map(|e| e.to_string_lossy().to_lowercase());
-                    matches!(
-                        ext.as_deref(),
-                        Some("png" | "bmp" | "jpg" | "jpeg" | "tif" | "tiff")
-                    )
-                })
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                return Err(DataError::Empty {
-                    what: format!(
-                        "reference folder `{}` (no .png/.bmp/.jpg/.tif images)",
-                        dir.display()
-                    ),
-                });
-            }
-            Ok(files
-                .into_iter()
-                .map(|p| {
-                    let stem = p
-                        .file_stem()
-                        .map(|s| s.to_string_lossy().to_string())
-                        .unwrap_or_default();
-                    (stem, Some(p))
-                })
-                .collect())
+        if width < 32 || height < 32 {
+            return Err(DataError::Config {
+                what: "scene size",
+                reason: format!("{width}x{height}: scenes need at least 32x32 pixels"),
+            });
         }
+        return Ok((0..count).map(|k| (format!("scene{k:04}"), None)).collect());
     }
+    let SceneSource::Folder(dir) = source else {
+        return Err(DataError::Config {
+            what: "scenes",
+            reason: "no scenes to list".to_string(),
+        });
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(crate::error::io(dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let ext = p.extension().map(|e| e.to_string_lossy().to_lowercase());
+            matches!(
+                ext.as_deref(),
+                Some("png" | "bmp" | "jpg" | "jpeg" | "tif" | "tiff")
+            )
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(DataError::Empty {
+            what: format!(
+                "reference folder `{}` (no .png/.bmp/.jpg/.tif images)",
+                dir.display()
+            ),
+        });
+    }
+    Ok(files
+        .into_iter()
+        .map(|p| {
+            let stem = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            (stem, Some(p))
+        })
+        .collect())
 }
 
 /// Generates the database described by `options`, scoring with `labeller`;
@@ -365,6 +392,11 @@ pub fn generate(
                     *height,
                     crate::seed::mix(options.seed, s as u64, u64::MAX),
                     &SceneOptions::default(),
+                ),
+                (None, SceneSource::Screen { width, height, .. }) => screen_content(
+                    *width,
+                    *height,
+                    crate::seed::mix(options.seed, s as u64, u64::MAX),
                 ),
                 (None, SceneSource::Folder(_)) => Err(DataError::Config {
                     what: "scenes",

@@ -7,6 +7,7 @@ pub mod distortions;
 mod generator;
 pub mod recipe;
 pub mod scene;
+pub mod screen;
 
 pub use generator::{
     GENERATOR_VERSION, SceneSource, SynthOptions, SynthReport, chosen_levels, generate,

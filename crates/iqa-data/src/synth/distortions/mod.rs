@@ -11,10 +11,15 @@
 //! - TID2013 `comfort_noise` and `noisy_compression`: both are defined by TID's own
 //!   coders (noise substitution; compression of noisy images), not reproduced here.
 //! - TID2013 `chromatic_aberrations` and `sparse_sampling`: not implemented.
+//! - SIQAD's layer-segmentation-based coding and SCID's HEVC screen-content coding: both
+//!   are codecs (a text/picture layer coder; HEVC's SCC extension with palette and
+//!   intra-block-copy modes) with no Rust or vendored C implementation to build here.
 //!
 //! TID2013's `jpeg2000_transmission_errors` is served by `fast_fading`, its
 //! `pattern_noise` by `non_eccentricity_patch`; KADID-10k's two colour-saturation types
-//! by the one `saturation_change`.
+//! by the one `saturation_change`. SIQAD's and SCID's Gaussian noise is `awgn`; SCID's
+//! colour quantisation with dithering is `color_quantization`, which dithers each channel's
+//! uniform levels rather than a palette.
 
 mod blur;
 mod codec;
