@@ -4,7 +4,8 @@
 //! SSIM, MS-SSIM, DeepWSD) behind the [`FullReferenceModel`] trait, batched on
 //! `N x 3 x H x W` tensors in [0, 1] on any candle device; the Hallucinated-IQA networks
 //! and losses ([`hiqa`]), scored as a [`NoReferenceModel`] through the one whole-image
-//! path of [`nr`]; one [`registry`] of both kinds by name; the VGG feature extractors
+//! path of [`nr`]; FPR's networks ([`fpr`], Hallucinated-IQA's successor that hallucinates
+//! pristine features); one [`registry`] of both kinds by name; the VGG feature extractors
 //! ([`vgg`]) and variable-map copies ([`vars`]) they share. The tensor kernels they run on
 //! live in the `iqa-ops` crate (re-exported as [`ops`]).
 //!
@@ -22,6 +23,7 @@
 pub mod classic;
 mod device;
 mod error;
+pub mod fpr;
 pub mod fr;
 pub mod hiqa;
 mod image_tensor;

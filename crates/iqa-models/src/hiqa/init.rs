@@ -18,7 +18,7 @@ fn name_hash(name: &str) -> u64 {
 }
 
 /// Standard normal samples (Box-Muller).
-fn normals(rng: &mut ChaCha8Rng, n: usize) -> Vec<f32> {
+pub(crate) fn normals(rng: &mut ChaCha8Rng, n: usize) -> Vec<f32> {
     (0..n)
         .map(|_| {
             let u1: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
@@ -55,6 +55,16 @@ fn initial(name: &str, dims: &[usize], rng: &mut ChaCha8Rng) -> Vec<f32> {
 
 /// Overwrites every tensor of `varmap` with its seeded initial value.
 pub fn seeded_init(varmap: &VarMap, seed: u64) -> Result<()> {
+    overwrite_seeded(varmap, seed, initial)
+}
+
+/// Overwrites every tensor of `varmap` with `initial(name, dims, rng)`, each tensor drawing
+/// from a ChaCha8 stream seeded by `seed` and its name.
+pub(crate) fn overwrite_seeded(
+    varmap: &VarMap,
+    seed: u64,
+    initial: impl Fn(&str, &[usize], &mut ChaCha8Rng) -> Vec<f32>,
+) -> Result<()> {
     let data = varmap
         .data()
         .lock()

@@ -8,7 +8,7 @@ mod discriminator;
 pub mod flops;
 mod generator;
 mod hourglass;
-mod init;
+pub(crate) mod init;
 pub mod losses;
 pub mod model_file;
 mod mscn;
