@@ -5,7 +5,8 @@
 //! `N x 3 x H x W` tensors in [0, 1] on any candle device; the Hallucinated-IQA networks
 //! and losses ([`hiqa`]), scored as a [`NoReferenceModel`] through the one whole-image
 //! path of [`nr`]; FPR's networks ([`fpr`], Hallucinated-IQA's successor that hallucinates
-//! pristine features); one [`registry`] of both kinds by name; the VGG feature extractors
+//! pristine features) and DFSS-IQA's ([`dfss`], deep feature statistics for screen
+//! content), both initialised as the group's code does ([`group_init`]); one [`registry`] of both kinds by name; the VGG feature extractors
 //! ([`vgg`]) and variable-map copies ([`vars`]) they share. The tensor kernels they run on
 //! live in the `iqa-ops` crate (re-exported as [`ops`]).
 //!
@@ -22,9 +23,11 @@
 
 pub mod classic;
 mod device;
+pub mod dfss;
 mod error;
 pub mod fpr;
 pub mod fr;
+pub mod group_init;
 pub mod hiqa;
 mod image_tensor;
 pub mod memory;

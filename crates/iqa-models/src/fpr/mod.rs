@@ -18,17 +18,16 @@ mod blocks;
 mod config;
 mod coupling;
 mod head;
-mod init;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 
 pub use config::{FprConfig, PATCH};
-pub use init::fpr_init;
 
 use self::blocks::DoubleConv;
 use self::coupling::InvRescaleNet;
 use self::head::Head;
+use crate::group_init::group_init;
 use crate::{ModelError, Result};
 
 /// FPR's networks: the FR and NR feature extractors, the hallucination network, and the FR
@@ -90,11 +89,11 @@ impl Fpr {
     }
 
     /// Fresh networks on `device` in a new variable map, initialised from `seed` as the
-    /// authors' code initialises them ([`fpr_init`]).
+    /// authors' code initialises them ([`crate::group_init`]).
     pub fn seeded(config: &FprConfig, device: &Device, seed: u64) -> Result<(Fpr, VarMap)> {
         let vars = VarMap::new();
         let fpr = Fpr::new(config, VarBuilder::from_varmap(&vars, DType::F32, device))?;
-        fpr_init(&vars, seed)?;
+        group_init(&vars, seed)?;
         Ok((fpr, vars))
     }
 
