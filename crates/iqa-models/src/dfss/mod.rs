@@ -6,7 +6,7 @@
 //! Per 32x32 patch: two stems (3x3 and 5x5 convolutions with batch norm) side by side, a
 //! plain convolution, LeakyReLU 0.01 and pooling, four pooled double-convolution blocks;
 //! after the first pooling and after each block, the mean and standard deviation of the
-//! map over a 3x3 grid ([`spsp`]); all of them through a 3x3 and a 1x1 convolution to one
+//! map over a 3x3 grid (the authors' "SPSP"); all of them through a 3x3 and a 1x1 convolution to one
 //! embedding, split into a structure half `ssf` and a statistics half `sif`. Per image:
 //! each channel of `sif` over the image's patches is compared with a standard normal by
 //! the Gaussian KL divergence (the deviation `d`); `ssf`'s patch mean gates `d` (an SE
