@@ -25,6 +25,7 @@ pub mod classic;
 mod device;
 pub mod dfss;
 mod error;
+pub mod feature_losses;
 pub mod fpr;
 pub mod fr;
 pub mod group_init;

@@ -19,6 +19,7 @@
 
 mod blocks;
 mod config;
+mod losses;
 mod spsp;
 
 use candle_core::{DType, Device, Module, Tensor};
@@ -28,6 +29,7 @@ use iqa_ops::conv::{Conv2d, conv2d};
 use iqa_ops::spatial::max_pool2d;
 
 pub use config::{DfssConfig, PATCH};
+pub use losses::{DfssLossWeights, DfssLosses, dfss_losses, standardised};
 
 use self::blocks::{ConvBn, DoubleConv};
 use self::spsp::spsp;

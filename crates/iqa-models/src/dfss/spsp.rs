@@ -41,12 +41,18 @@ pub(crate) fn adaptive_avg_pool2d(x: &Tensor, out: usize) -> Result<Tensor> {
     Ok(Tensor::cat(&grid, 2)?)
 }
 
-/// The mean and the standard deviation (sqrt of relu(E[x^2] - E[x]^2)) of `x` over each
-/// cell of a 3x3 grid, concatenated along channels.
+/// The variance under which a cell's deviation is taken as sqrt(VARIANCE_FLOOR) = 1e-6:
+/// the square root's gradient at 0 is infinite, and every cell of a 1x1 map has variance
+/// exactly 0, so candle's chain rule would give 0 * inf = NaN there. PyTorch's ReLU
+/// backward selects 0 instead of multiplying, so its gradient is 0 there, as the floor's.
+const VARIANCE_FLOOR: f64 = 1e-12;
+
+/// The mean and the standard deviation (sqrt of max(E[x^2] - E[x]^2, 1e-12)) of `x` over
+/// each cell of a 3x3 grid, concatenated along channels.
 pub(crate) fn spsp(x: &Tensor) -> Result<Tensor> {
     let mean = adaptive_avg_pool2d(x, GRID)?;
     let square = adaptive_avg_pool2d(&x.sqr()?, GRID)?;
-    let std = (square - mean.sqr()?)?.relu()?.sqrt()?;
+    let std = (square - mean.sqr()?)?.maximum(VARIANCE_FLOOR)?.sqrt()?;
     Ok(Tensor::cat(&[&mean, &std], 1)?)
 }
 
@@ -74,6 +80,6 @@ mod tests {
         assert_eq!(v[0][0], vec![1.0, 1.5, 2.0]);
         assert!((v[0][1][1] - 2.75).abs() < 1e-6);
         assert!((v[1][1][1] - 1.4790199).abs() < 1e-5, "{}", v[1][1][1]);
-        assert_eq!(v[1][0][0], 0.0);
+        assert!(v[1][0][0] <= 1e-6);
     }
 }

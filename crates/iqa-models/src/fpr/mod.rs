@@ -18,11 +18,14 @@ mod blocks;
 mod config;
 mod coupling;
 mod head;
+mod losses;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 
 pub use config::{FprConfig, PATCH};
+pub(crate) use losses::l1;
+pub use losses::{FprLossWeights, FprLosses, fpr_losses};
 
 use self::blocks::DoubleConv;
 use self::coupling::InvRescaleNet;
