@@ -208,3 +208,67 @@ fn classic_no_reference_metrics_need_no_weights() {
     let e = stderr(&iqa(&["score", "--metric", "niqe", "--patch", "32", path]));
     assert!(e.contains("--patch"), "{e}");
 }
+
+#[test]
+fn fpr_and_dfss_model_files_score_through_the_command_line() {
+    use iqa_models::dfss::{Dfss, DfssConfig, DfssScorer};
+    use iqa_models::fpr::{Fpr, FprConfig, FprScorer};
+    use iqa_models::registry::Direction;
+    use iqa_models::{NoReferenceModel, load_image_tensor, score_image};
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img.png");
+    image(&img, 150, 100);
+    let dev = Device::Cpu;
+    let tensor = load_image_tensor(&img, &dev).unwrap();
+
+    let (fpr, vars) = Fpr::seeded(&FprConfig::tiny(), &dev, 1).unwrap();
+    let fpr = FprScorer::new(fpr, vars, Direction::HigherIsBetter);
+    let fpr_file = dir.path().join("fpr.safetensors");
+    fpr.save(&fpr_file).unwrap();
+    let (dfss, vars) = Dfss::seeded(&DfssConfig::tiny(46), &dev, 1).unwrap();
+    let dfss = DfssScorer::new(dfss, vars, Direction::HigherIsBetter);
+    let dfss_file = dir.path().join("dfss.safetensors");
+    dfss.save(&dfss_file).unwrap();
+
+    for (file, model) in [
+        (&fpr_file, &fpr as &dyn NoReferenceModel),
+        (&dfss_file, &dfss as &dyn NoReferenceModel),
+    ] {
+        let want = score_image(model, &tensor, 64).unwrap();
+        let out = stdout(&iqa(&[
+            "score",
+            "--model",
+            file.to_str().unwrap(),
+            img.to_str().unwrap(),
+            "--json",
+        ]));
+        let got = scores(&out);
+        assert_eq!(got.len(), 1);
+        assert!((got[0] - want).abs() < 1e-6, "{got:?} vs {want}");
+        // By name with --weights, the same.
+        let name = if model.describe().name == "fpr" {
+            "fpr"
+        } else {
+            "dfss-iqa"
+        };
+        let out = stdout(&iqa(&[
+            "score",
+            "--metric",
+            name,
+            "--weights",
+            file.to_str().unwrap(),
+            img.to_str().unwrap(),
+            "--json",
+        ]));
+        assert!((scores(&out)[0] - want).abs() < 1e-6);
+    }
+    let err = stderr(&iqa(&[
+        "score",
+        "--model",
+        fpr_file.to_str().unwrap(),
+        "--patch",
+        "32",
+        img.to_str().unwrap(),
+    ]));
+    assert!(err.contains("--patch and --stride"), "{err}");
+}

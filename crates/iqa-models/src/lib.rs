@@ -29,6 +29,7 @@ pub mod feature_losses;
 pub mod fpr;
 pub mod fr;
 pub mod group_init;
+pub mod group_model_file;
 pub mod hiqa;
 mod image_tensor;
 pub mod memory;

@@ -10,6 +10,8 @@ use candle_core::Device;
 use serde::Serialize;
 
 use crate::classic::{ClassicFr, ClassicFrMetric, ClassicNr, ClassicNrMetric};
+use crate::dfss::DfssScorer;
+use crate::fpr::FprScorer;
 use crate::fr::{DeepWsd, Downsample, Gmsd, MsSsim, Psnr, PsnrChannels, Ssim, SsimChannels};
 use crate::hiqa::HiqaScorer;
 use crate::{FullReferenceModel, ModelError, NoReferenceModel, Result};
@@ -222,6 +224,22 @@ pub const MODELS: &[ModelInfo] = &[
         "Hallucinated-IQA (Lin & Wang 2018); weights: a model file saved by training (scores on the training labels' normalised scale, about [0, 1])",
     ),
     entry(
+        "fpr",
+        NoReference,
+        HigherIsBetter,
+        (f64::NEG_INFINITY, f64::INFINITY),
+        true,
+        "FPR (Chen et al. 2022), hallucinated pristine features; weights: a model file of this project (training labels' scale, higher is better) or a converted checkpoint of the authors' (their distortion scales, lower is better)",
+    ),
+    entry(
+        "dfss-iqa",
+        NoReference,
+        HigherIsBetter,
+        (f64::NEG_INFINITY, f64::INFINITY),
+        true,
+        "DFSS-IQA (Chen et al. 2024), deep feature statistics, for screen content; weights: a model file of this project or a converted checkpoint of the authors' (SIQAD DMOS or SCID MOS)",
+    ),
+    entry(
         "niqe",
         NoReference,
         LowerIsBetter,
@@ -368,6 +386,8 @@ pub fn no_reference(
     let info = lookup_kind(name, NoReference)?;
     Ok(match info.name {
         "hallucinated-iqa" => Box::new(HiqaScorer::from_file(weights(info, options)?, device)?),
+        "fpr" => Box::new(FprScorer::from_file(weights(info, options)?, device)?),
+        "dfss-iqa" => Box::new(DfssScorer::from_file(weights(info, options)?, device)?),
         "niqe" => Box::new(ClassicNr(ClassicNrMetric::Niqe)),
         "brisque" => Box::new(ClassicNr(ClassicNrMetric::Brisque)),
         "piqe" => Box::new(ClassicNr(ClassicNrMetric::Piqe)),
@@ -417,7 +437,14 @@ mod tests {
         assert!(lookup("deepwsd").unwrap().needs_weights);
         assert_eq!(
             names(Some(NoReference)),
-            vec!["hallucinated-iqa", "niqe", "brisque", "piqe"]
+            vec![
+                "hallucinated-iqa",
+                "fpr",
+                "dfss-iqa",
+                "niqe",
+                "brisque",
+                "piqe"
+            ]
         );
     }
 

@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use iqa_models::dfss::DfssScorer;
+use iqa_models::fpr::FprScorer;
+use iqa_models::group_model_file::{self, GroupModel};
 use iqa_models::hiqa::HiqaScorer;
 use iqa_models::nr::{ExpectedInput, PatchGrid};
 use iqa_models::registry::{self, ModelKind, ModelOptions};
@@ -18,7 +21,8 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub model: Option<String>,
     /// A registered no-reference model by name: niqe, brisque, piqe (no weights needed) or
-    /// hallucinated-iqa (with --weights).
+    /// hallucinated-iqa, fpr, dfss-iqa (with --weights; fpr and dfss-iqa also take a
+    /// converted checkpoint of the authors' code).
     #[arg(long)]
     pub metric: Option<String>,
     /// The weights file of a registered model that needs one.
@@ -55,7 +59,18 @@ fn build(
 ) -> Result<(Box<dyn NoReferenceModel>, Option<String>)> {
     let as_file = Path::new(source);
     let scorer = if as_file.is_file() {
-        HiqaScorer::from_file(as_file, device)?
+        // FPR and DFSS-IQA files say so in their metadata; any other is Hallucinated-IQA's.
+        match group_model_file::model_of_file(as_file) {
+            Some(GroupModel::Fpr) => {
+                no_grid_flags(args)?;
+                return Ok((Box::new(FprScorer::from_file(as_file, device)?), None));
+            }
+            Some(GroupModel::Dfss) => {
+                no_grid_flags(args)?;
+                return Ok((Box::new(DfssScorer::from_file(as_file, device)?), None));
+            }
+            None => HiqaScorer::from_file(as_file, device)?,
+        }
     } else {
         let info = registry::lookup(source).with_context(|| {
             format!("`{source}` is neither a model file nor a registered model")
@@ -93,6 +108,16 @@ fn build(
         stride: args.stride.unwrap_or((size / 2).max(1)),
     };
     Ok((Box::new(scorer.with_grid(grid)?), None))
+}
+
+/// FPR and DFSS-IQA score an image from its tiles, not on a grid of averaged patches.
+fn no_grid_flags(args: &ScoreArgs) -> Result<()> {
+    if args.patch.is_some() || args.stride.is_some() {
+        bail!(
+            "--patch and --stride apply to Hallucinated-IQA model files; FPR and DFSS-IQA score whole images from their tiles"
+        );
+    }
+    Ok(())
 }
 
 /// Runs `iqa score`.

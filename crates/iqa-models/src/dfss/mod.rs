@@ -20,6 +20,7 @@
 mod blocks;
 mod config;
 mod losses;
+mod scorer;
 mod spsp;
 
 use candle_core::{DType, Device, Module, Tensor};
@@ -30,6 +31,7 @@ use iqa_ops::spatial::max_pool2d;
 
 pub use config::{DfssConfig, PATCH};
 pub use losses::{DfssLossWeights, DfssLosses, dfss_losses, standardised};
+pub use scorer::{DfssScorer, MAX_TILES};
 
 use self::blocks::{ConvBn, DoubleConv};
 use self::spsp::spsp;

@@ -19,6 +19,7 @@ mod config;
 mod coupling;
 mod head;
 mod losses;
+mod scorer;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
@@ -26,6 +27,7 @@ use candle_nn::{VarBuilder, VarMap};
 pub use config::{FprConfig, PATCH};
 pub(crate) use losses::l1;
 pub use losses::{FprLossWeights, FprLosses, fpr_losses};
+pub use scorer::{FprScorer, MAX_TILES};
 
 use self::blocks::DoubleConv;
 use self::coupling::InvRescaleNet;

@@ -2,6 +2,7 @@
 //! and the one whole-image scoring path ([`score_image`]) that the command line, the test
 //! protocol and the validation during training share.
 
+mod tiles;
 mod whole_image;
 
 use candle_core::Tensor;
@@ -10,6 +11,7 @@ use crate::memory::MemoryCost;
 use crate::registry::Direction;
 use crate::{ModelError, Result};
 
+pub use tiles::raster_tiles;
 pub use whole_image::{DEFAULT_BATCH, grid_mean, grid_positions, pad_to_patch, score_image};
 
 /// A model that scores distorted images alone.
