@@ -193,7 +193,11 @@ impl TrainConfig {
     /// The alternating step is the dearest (0.5 s for 32 patches on 2 cores, against 0.17 s
     /// for a step of R alone and 0.21 s for R_pre with G's warm-up), and G learns most of
     /// what it learns in a short run from its pixel loss, which its warm-up gives it more
-    /// cheaply; 150 + 1,350 keeps R's 1,500 updates, the baseline's number.
+    /// cheaply; 150 + 1,350 keeps R's 1,500 updates, the baseline's number. Measured
+    /// against a validation set of 20 further scenes (docs/learning.md, step 11): 1,050
+    /// updates of R alone save about 17 % of the quick start's time but cost both models
+    /// about 0.003 SROCC (3 seeds); 400 steps of pre-training and G's warm-up instead of 200
+    /// left it level (one seed).
     pub fn preset(preset: Preset) -> TrainConfig {
         let network = HiqaConfig::preset(preset);
         let tiny = preset != Preset::Paper;
